@@ -1,0 +1,1 @@
+"""The knowledge base: loaders, chunking, embeddings, the Chroma store and hybrid search."""
