@@ -23,6 +23,7 @@ _OFFLINE_ENV = {
     "TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS": "",
     "ANONYMIZED_TELEMETRY": "False",
     "TOKENIZERS_PARALLELISM": "false",
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
 }
 _TIKTOKEN_URL = "https://openaipublic.blob.core.windows.net/encodings/{name}.tiktoken"
 _ENCODINGS = ("cl100k_base", "o200k_base")

@@ -1,0 +1,115 @@
+"""The `detente` command line. Commands parse, call one library function, and render."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+import assistant  # noqa: F401 - offline start-up before anything heavy
+from assistant import cli_render
+from assistant.config import get_settings
+from guardrails.errors import GuardrailError
+from guardrails.markings import PAP, TLP, parse_reliability
+from retrieval.errors import RetrievalError
+
+app = typer.Typer(help="detente: plain-language cyber threat intelligence for diplomats.", no_args_is_help=True)
+console = Console()
+err = Console(stderr=True)
+log = logging.getLogger("detente")
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    err.print(f"[red]error:[/red] {message}")
+    return typer.Exit(code)
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders to ingest.")] = None,
+    tlp: Annotated[str | None, typer.Option(help="Marking for documents that carry none (never lowers one).")] = None,
+    pap: Annotated[str | None, typer.Option(help="PAP for documents that carry none.")] = None,
+    source: Annotated[str | None, typer.Option(help="Source name to record for these documents.")] = None,
+    reliability: Annotated[str | None, typer.Option(help="Admiralty source reliability, A-F.")] = None,
+    sample: Annotated[bool, typer.Option("--sample", help="Ingest the bundled sample corpus.")] = False,
+) -> None:
+    """Ingest STIX 2.1, MISP galaxy, CISA KEV, Markdown, text and PDF files into the knowledge base."""
+    from assistant.ingest_service import run_ingest
+    from assistant.services import sample_corpus_paths
+    from retrieval.loaders.base import IngestOptions
+
+    targets = list(paths or [])
+    if sample:
+        targets += sample_corpus_paths()
+    if not targets:
+        raise _fail("Give files or folders to ingest, or --sample for the bundled sample corpus.")
+    try:
+        options = IngestOptions(
+            tlp=TLP.parse(tlp) if tlp else None,
+            pap=PAP.parse(pap) if pap else None,
+            source=source,
+            reliability=parse_reliability(reliability),
+        )
+        report = run_ingest(targets, options=options, console=console)
+    except (RetrievalError, GuardrailError) as exc:
+        raise _fail(str(exc)) from None
+    cli_render.ingest_summary(console, report)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def search(
+    query: Annotated[str | None, typer.Argument(help="A plain-English question.")] = None,
+    k: Annotated[int, typer.Option("--k", min=1, max=100, help="How many passages.")] = 10,
+    clearance: Annotated[str, typer.Option(help="Highest TLP the reader may see.")] = "CLEAR",
+    filter_: Annotated[
+        list[str] | None, typer.Option("--filter", help="KEY=VALUE, e.g. country=Iran, sector=energy, since=2023.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    batch: Annotated[Path | None, typer.Option(help="JSON Lines or one query a line; writes JSON lines.")] = None,
+) -> None:
+    """Hybrid search of the knowledge base, within a clearance."""
+    from assistant.search_service import Searcher
+
+    try:
+        searcher = Searcher.open()
+        if batch is not None:
+            for line in searcher.batch(batch, default_k=k, default_clearance=clearance):
+                sys.stdout.write(json.dumps(line) + "\n")
+            return
+        if not query:
+            raise _fail("Give a question, or --batch FILE.")
+        passages = searcher.search(query, k=k, clearance=clearance, filters=filter_ or [])
+    except (RetrievalError, GuardrailError) as exc:
+        raise _fail(str(exc)) from None
+    if as_json:
+        sys.stdout.write(json.dumps([p.citation() for p in passages], indent=2) + "\n")
+    else:
+        cli_render.search_results(console, query, passages, clearance=TLP.parse(clearance))
+
+
+@app.command()
+def stats(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """Documents, chunks, by source, by TLP, store size."""
+    from assistant.search_service import store_stats
+
+    data = store_stats(get_settings())
+    if as_json:
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+    else:
+        cli_render.stats(console, data)
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    app()
+
+
+if __name__ == "__main__":
+    main()

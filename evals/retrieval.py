@@ -1,0 +1,88 @@
+"""Retrieval quality on a dev set: recall@k and MRR, for hybrid and for each channel alone."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from guardrails.markings import TLP
+from retrieval.kb import KnowledgeBase
+from retrieval.search import SearchOptions, search
+
+DEVSET = Path(__file__).parent / "devsets" / "retrieval.jsonl"
+MODES = {
+    "hybrid": SearchOptions(),
+    "dense-only": SearchOptions(lexical=False, focus=False),
+    "lexical-only": SearchOptions(dense=False, focus=False),
+    "dense+lexical": SearchOptions(focus=False),
+}
+
+
+@dataclass(frozen=True)
+class DevCase:
+    id: str
+    query: str
+    relevant: tuple[str, ...]
+    clearance: TLP
+    corpus: str
+    forbidden: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DevScore:
+    mode: str
+    cases: int
+    recall_at_k: float
+    mrr: float
+    violations: int  # forbidden (above-clearance) documents returned
+    misses: tuple[str, ...]  # case ids with no relevant document in the top k
+
+
+def load_devset(path: Path = DEVSET, *, corpus: str | None = None) -> list[DevCase]:
+    cases = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        raw = json.loads(line)
+        if corpus and raw.get("corpus", "shared") != corpus:
+            continue
+        cases.append(
+            DevCase(
+                id=raw["id"],
+                query=raw["query"],
+                relevant=tuple(raw["relevant"]),
+                clearance=TLP.parse(raw.get("clearance", "CLEAR")),
+                corpus=raw.get("corpus", "shared"),
+                forbidden=tuple(raw.get("forbidden", ())),
+            )
+        )
+    return cases
+
+
+def _matches(doc_id: str, expected: str) -> bool:
+    return doc_id == expected or doc_id.endswith("/" + expected)
+
+
+def evaluate(kb: KnowledgeBase, cases: list[DevCase], *, mode: str = "hybrid", k: int = 10) -> DevScore:
+    options = MODES[mode]
+    recalls, reciprocal, violations, misses = [], [], 0, []
+    for case in cases:
+        passages = search(kb, query=case.query, clearance=case.clearance, k=k, options=options)
+        ranked = list(dict.fromkeys(p.doc_id for p in passages))
+        found = [r for r in case.relevant if any(_matches(d, r) for d in ranked)]
+        recalls.append(len(found) / len(case.relevant))
+        first = next((i for i, d in enumerate(ranked, 1) if any(_matches(d, r) for r in case.relevant)), None)
+        reciprocal.append(1.0 / first if first else 0.0)
+        violations += sum(1 for d in ranked if any(_matches(d, f) for f in case.forbidden))
+        if not found:
+            misses.append(case.id)
+    n = max(len(cases), 1)
+    return DevScore(
+        mode=mode,
+        cases=len(cases),
+        recall_at_k=sum(recalls) / n,
+        mrr=sum(reciprocal) / n,
+        violations=violations,
+        misses=tuple(misses),
+    )
