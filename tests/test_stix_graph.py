@@ -15,7 +15,8 @@ from guardrails.markings import PAP, TLP
 from retrieval.documents import Document
 from retrieval.loaders.base import IngestOptions, SourceFile
 from retrieval.loaders.stix import load_stix
-from retrieval.stix_graph import StixGraph, clean_prose
+from retrieval.stix_graph import StixGraph
+from retrieval.stix_render import clean_prose
 
 SHARED_CTI = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "cti"
 NO_OPTIONS = IngestOptions()
