@@ -11,7 +11,9 @@ from retrieval.ingest import Ingester
 from retrieval.kb import KnowledgeBase
 
 
-def make_doc(doc_id: str, text: str, *, tlp: TLP = TLP.CLEAR, title: str | None = None, **kw: object) -> Document:
+def make_doc(
+    doc_id: str, text: str, *, tlp: TLP = TLP.CLEAR, title: str | None = None, **kw: object
+) -> Document:
     entities = kw.pop("entities", Entities())
     return Document(
         doc_id=doc_id,

@@ -36,7 +36,9 @@ def test_ingest_sample_prints_a_summary_and_is_idempotent(sample_home):
 
 
 def test_search_json_has_citation_fields_and_respects_clearance(sample_home):
-    result = _run(sample_home, "search", "water utility control systems", "--clearance", "GREEN", "--json", "--k", "8")
+    result = _run(
+        sample_home, "search", "water utility control systems", "--clearance", "GREEN", "--json", "--k", "8"
+    )
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output)
     assert len(rows) == 8
@@ -46,7 +48,9 @@ def test_search_json_has_citation_fields_and_respects_clearance(sample_home):
 
 
 def test_search_with_filters(sample_home):
-    result = _run(sample_home, "search", "ransomware", "--clearance", "RED", "--json", "--filter", "type=report")
+    result = _run(
+        sample_home, "search", "ransomware", "--clearance", "RED", "--json", "--filter", "type=report"
+    )
     assert result.exit_code == 0, result.output
     assert all(json.loads(result.output))
     bad = _run(sample_home, "search", "ransomware", "--filter", "colour=red")

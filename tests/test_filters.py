@@ -10,7 +10,11 @@ def test_clearance_alone_is_a_single_clause():
 
 
 def test_lists_are_ored_within_and_anded_across():
-    flt = Filter(clearance=TLP.AMBER).with_list("ents", ("apt28", "fancybear")).with_list("sectors", ("energy",))
+    flt = (
+        Filter(clearance=TLP.AMBER)
+        .with_list("ents", ("apt28", "fancybear"))
+        .with_list("sectors", ("energy",))
+    )
     where = flt.to_chroma()
     assert where["$and"][0] == {"tlp": {"$lte": 2}}
     assert {"$or": [{"ents": {"$contains": "apt28"}}, {"ents": {"$contains": "fancybear"}}]} in where["$and"]
@@ -19,8 +23,15 @@ def test_lists_are_ored_within_and_anded_across():
 
 @pytest.mark.parametrize(
     ("value", "end", "expected"),
-    [("2024", False, 20240101), ("2024", True, 20241231), ("2024-03", True, 20240331), ("2024-03-05", False, 20240305),
-     ("2024-03-05T10:00:00Z", False, 20240305), ("March", False, None), ("", False, None)],
+    [
+        ("2024", False, 20240101),
+        ("2024", True, 20241231),
+        ("2024-03", True, 20240331),
+        ("2024-03-05", False, 20240305),
+        ("2024-03-05T10:00:00Z", False, 20240305),
+        ("March", False, None),
+        ("", False, None),
+    ],
 )
 def test_date_key(value, end, expected):
     assert date_key(value, end=end) == expected
@@ -28,7 +39,9 @@ def test_date_key(value, end, expected):
 
 def test_user_filters_parse_and_reject_unknown_keys():
     flt = parse_user_filters(
-        ["country=Iran", "type=kev", "since=2023"], clearance=TLP.GREEN, normalise={"places": lambda v: [v.lower()]}
+        ["country=Iran", "type=kev", "since=2023"],
+        clearance=TLP.GREEN,
+        normalise={"places": lambda v: [v.lower()]},
     )
     assert ("places", ("iran",)) in flt.lists
     assert ("doc_type", ("kev",)) in flt.scalars

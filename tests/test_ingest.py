@@ -50,11 +50,15 @@ def _snapshot(kb: KnowledgeBase) -> tuple[set[str], int]:
 def test_a_broken_file_does_not_stop_the_others(tmp_path):
     feed = tmp_path / "feed"
     _write_reports(feed, 5)
-    (feed / "truncated.json").write_text('{"type": "bundle", "objects": [{"type": "malware"', encoding="utf-8")
+    (feed / "truncated.json").write_text(
+        '{"type": "bundle", "objects": [{"type": "malware"', encoding="utf-8"
+    )
     (feed / "wrong.json").write_text(json.dumps({"hello": "world"}), encoding="utf-8")
     (feed / "empty.md").write_text("", encoding="utf-8")
     (feed / "binary.bin").write_bytes(bytes(range(256)) * 64)
-    (feed / "latin1.txt").write_bytes("Rapport sur la campagne d'hameçonnage visant le ministère.".encode("cp1252"))
+    (feed / "latin1.txt").write_bytes(
+        "Rapport sur la campagne d'hameçonnage visant le ministère.".encode("cp1252")
+    )
     with open(feed / "huge.dat", "wb") as fh:  # a 50 MB binary file
         fh.write(os.urandom(1024 * 1024) * 50)
     kb = fake_kb(tmp_path / "kb")
@@ -92,7 +96,9 @@ def test_reingest_adds_nothing_and_a_changed_file_replaces_its_chunks(tmp_path):
     again = Ingester(kb).run([feed])
     assert again.documents == 0 and again.unchanged_files == 3
     assert _snapshot(kb) == before
-    (feed / "rep-2.md").write_text(REPORT.format(n=2, tlp="GREEN").replace("Phishing", "Ransomware"), encoding="utf-8")
+    (feed / "rep-2.md").write_text(
+        REPORT.format(n=2, tlp="GREEN").replace("Phishing", "Ransomware"), encoding="utf-8"
+    )
     changed = Ingester(kb).run([feed])
     assert changed.documents == 1
     ids, docs = _snapshot(kb)
@@ -136,7 +142,11 @@ def attack_subset(tmp_path_factory):
     if not SHARED_CTI.is_dir():
         pytest.skip(f"shared CTI data not found at {SHARED_CTI}")
     core = json.loads((SHARED_CTI / "mitre-attack" / "enterprise-attack-18.1-core.json").read_text())
-    rels = json.loads(gzip.decompress((SHARED_CTI / "mitre-attack" / "enterprise-attack-18.1-relationships.json.gz").read_bytes()))
+    rels = json.loads(
+        gzip.decompress(
+            (SHARED_CTI / "mitre-attack" / "enterprise-attack-18.1-relationships.json.gz").read_bytes()
+        )
+    )
     by_type: dict[str, list[dict]] = {}
     for obj in core["objects"]:
         by_type.setdefault(obj["type"], []).append(obj)

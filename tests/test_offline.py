@@ -26,7 +26,7 @@ def test_offline_environment_is_set_before_heavy_imports():
 def test_tiktoken_encodings_come_from_the_seeded_cache():
     import tiktoken
 
-    assert tiktoken.get_encoding("cl100k_base").encode("detente") 
+    assert tiktoken.get_encoding("cl100k_base").encode("detente")
     assert tiktoken.encoding_for_model("gpt-4o").name == "o200k_base"
 
 

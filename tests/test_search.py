@@ -42,7 +42,9 @@ def kb(tmp_path):
             "sofacy-misp",
             "Sofacy is a cyber espionage group believed to have ties to a government.",
             subject=("Sofacy", "Forest Blizzard", "STRONTIUM"),
-            entities=Entities(actors=("Sofacy",), aliases=("Forest Blizzard", "STRONTIUM"), sponsors=("Russia",)),
+            entities=Entities(
+                actors=("Sofacy",), aliases=("Forest Blizzard", "STRONTIUM"), sponsors=("Russia",)
+            ),
             doc_type="threat-actor",
         )
     )
@@ -95,7 +97,14 @@ def test_results_carry_citation_fields_and_ranks(kb):
 def test_near_duplicates_are_collapsed(tmp_path):
     kb = fake_kb(tmp_path / "dups")
     text = "LockBit ransomware affiliates exploit Citrix Bleed to reach hospital networks. " * 3
-    add(kb, [make_doc("copy-a", text), make_doc("copy-b", text + " "), make_doc("other", "Unrelated water report.")])
+    add(
+        kb,
+        [
+            make_doc("copy-a", text),
+            make_doc("copy-b", text + " "),
+            make_doc("other", "Unrelated water report."),
+        ],
+    )
     ids = [p.doc_id for p in search(kb, query="LockBit Citrix Bleed hospital", clearance=TLP.CLEAR, k=3)]
     assert len({"copy-a", "copy-b"} & set(ids)) == 1
     kb.close()
