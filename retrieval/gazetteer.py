@@ -151,6 +151,7 @@ def _load(name: str) -> dict[str, Any]:
 @cache
 def _countries() -> _Gazetteer:
     data = _load("countries.yaml")
+    data["countries"] = data["countries"] + _load("exercise_states.yaml")["countries"]
     names: list[str] = []
     terms: list[_Term] = []
     exact: dict[str, str] = {}

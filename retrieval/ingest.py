@@ -147,7 +147,7 @@ class Ingester:
             self.report.unchanged_files += 1
             return
         try:
-            source = read_source(file, root)
+            source = read_source(file, root, data=raw)
             result = load_file(source, self.options)
         except LoadError as exc:
             self.report.failed.append((key, exc.reason))

@@ -31,11 +31,14 @@ _TEXT_CONTROLS = set(b"\t\n\r\f\v\b\x1b")
 _JSON_AFTER_OPEN = set('{["-0123456789tfn}]"')
 
 
-def read_source(path: Path, root: Path) -> SourceFile:
-    """Read a file (gunzipping it if its bytes say gzip) and name it relative to the ingest argument `root`."""
+def read_source(path: Path, root: Path, *, data: bytes | None = None) -> SourceFile:
+    """Read a file (gunzipping it if its bytes say gzip) and name it relative to the ingest argument `root`.
+
+    `data` is the file's bytes when the caller has already read them (the ingester hashes them first).
+    """
     path, root = path.absolute(), root.absolute()
     try:
-        data = path.read_bytes()
+        data = path.read_bytes() if data is None else data
     except OSError as exc:
         raise LoadError(
             str(path), f"cannot read the file ({exc.strerror or exc}); check that it exists and is readable"
