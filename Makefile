@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 
 demo: setup
 	$(BIN)/detente ingest --sample
-	$(BIN)/detente search "What is the water utility intrusion and who is behind it?" --clearance GREEN --k 5
+	$(BIN)/detente ask "What is the water utility intrusion and who is behind it?" --clearance GREEN
 
 test: setup
 	$(BIN)/python -m pytest -q

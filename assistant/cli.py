@@ -18,7 +18,9 @@ from guardrails.errors import GuardrailError
 from guardrails.markings import PAP, TLP, parse_reliability
 from retrieval.errors import RetrievalError
 
-app = typer.Typer(help="detente: plain-language cyber threat intelligence for diplomats.", no_args_is_help=True)
+app = typer.Typer(
+    help="detente: plain-language cyber threat intelligence for diplomats.", no_args_is_help=True
+)
 console = Console()
 err = Console(stderr=True)
 log = logging.getLogger("detente")
@@ -32,7 +34,9 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
 @app.command()
 def ingest(
     paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders to ingest.")] = None,
-    tlp: Annotated[str | None, typer.Option(help="Marking for documents that carry none (never lowers one).")] = None,
+    tlp: Annotated[
+        str | None, typer.Option(help="Marking for documents that carry none (never lowers one).")
+    ] = None,
     pap: Annotated[str | None, typer.Option(help="PAP for documents that carry none.")] = None,
     source: Annotated[str | None, typer.Option(help="Source name to record for these documents.")] = None,
     reliability: Annotated[str | None, typer.Option(help="Admiralty source reliability, A-F.")] = None,
@@ -69,10 +73,13 @@ def search(
     k: Annotated[int, typer.Option("--k", min=1, max=100, help="How many passages.")] = 10,
     clearance: Annotated[str, typer.Option(help="Highest TLP the reader may see.")] = "CLEAR",
     filter_: Annotated[
-        list[str] | None, typer.Option("--filter", help="KEY=VALUE, e.g. country=Iran, sector=energy, since=2023.")
+        list[str] | None,
+        typer.Option("--filter", help="KEY=VALUE, e.g. country=Iran, sector=energy, since=2023."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-    batch: Annotated[Path | None, typer.Option(help="JSON Lines or one query a line; writes JSON lines.")] = None,
+    batch: Annotated[
+        Path | None, typer.Option(help="JSON Lines or one query a line; writes JSON lines.")
+    ] = None,
 ) -> None:
     """Hybrid search of the knowledge base, within a clearance."""
     from assistant.search_service import Searcher
@@ -92,6 +99,38 @@ def search(
         sys.stdout.write(json.dumps([p.citation() for p in passages], indent=2) + "\n")
     else:
         cli_render.search_results(console, query, passages, clearance=TLP.parse(clearance))
+
+
+@app.command()
+def ask(
+    question: Annotated[str | None, typer.Argument(help="A plain-English question.")] = None,
+    audience: Annotated[str, typer.Option(help="diplomat, public or analyst.")] = "diplomat",
+    clearance: Annotated[str, typer.Option(help="Highest TLP the reader may see.")] = "CLEAR",
+    drafter: Annotated[
+        str | None, typer.Option(help="composer (default) or llm (needs DETENTE_LLM).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the brief as JSON.")] = False,
+    batch: Annotated[Path | None, typer.Option(help="JSON Lines of {question, audience, clearance}.")] = None,
+) -> None:
+    """Draft a jargon-free risk brief (or public lines) from the knowledge base."""
+    from assistant.ask_service import answer_batch, open_pipeline
+    from assistant.brief_render import render_brief
+
+    try:
+        pipeline = open_pipeline(drafter)
+        if batch is not None:
+            for line in answer_batch(pipeline, batch):
+                sys.stdout.write(json.dumps(line) + "\n")
+            return
+        if not question:
+            raise _fail("Give a question, or --batch FILE.")
+        brief = pipeline.answer(question, audience=audience, clearance=clearance)
+    except (RetrievalError, GuardrailError, ValueError) as exc:
+        raise _fail(str(exc)) from None
+    if as_json:
+        sys.stdout.write(brief.model_dump_json(indent=2) + "\n")
+    else:
+        render_brief(console, brief)
 
 
 @app.command()

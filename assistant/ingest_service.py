@@ -8,30 +8,36 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from assistant.annotate import make_annotator
 from assistant.config import Settings, get_settings
 from assistant.services import open_kb
 from retrieval.ingest import Annotator, Ingester, IngestReport, iter_files
+from retrieval.kb import KnowledgeBase
 from retrieval.loaders.base import IngestOptions
 
 
-def annotator_for(settings: Settings) -> Annotator | None:
+def annotator_for(settings: Settings, kb: KnowledgeBase) -> Annotator | None:
     """Sensitive-identifier analysis at ingest, so answers only apply stored spans (guardrails)."""
-    if settings.annotate == "none":
-        return None
-    try:
-        from guardrails.ingest import make_annotator
-    except ImportError:  # guardrails' ingest hook not available in this build
-        return None
-    return make_annotator(mode=settings.annotate)
+    return make_annotator(mode=settings.annotate, known_names=kb.catalog.entity_names())
 
 
 def run_ingest(
-    paths: Sequence[Path], *, options: IngestOptions, console: Console | None = None, settings: Settings | None = None
+    paths: Sequence[Path],
+    *,
+    options: IngestOptions,
+    console: Console | None = None,
+    settings: Settings | None = None,
 ) -> IngestReport:
     settings = settings or get_settings()
     kb = open_kb(settings)
     total = sum(1 for _ in iter_files(paths))
-    columns = (TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("{task.description}"))
+    columns = (
+        TextColumn("[bold]ingest"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+    )
     with Progress(*columns, console=console or Console(stderr=True), transient=True) as bar:
         task = bar.add_task("", total=total)
 
@@ -39,7 +45,11 @@ def run_ingest(
             bar.update(task, advance=1, description=Path(path).name[:50])
 
         ingester = Ingester(
-            kb, options=options, annotate=annotator_for(settings), max_file_mb=settings.max_file_mb, progress=advance
+            kb,
+            options=options,
+            annotate=annotator_for(settings, kb),
+            max_file_mb=settings.max_file_mb,
+            progress=advance,
         )
         try:
             return ingester.run(list(paths))
