@@ -114,6 +114,7 @@ class Brief(_Frozen):
     citations: tuple[Citation, ...] = ()
     warnings: tuple[str, ...] = ()
     checks: tuple[CheckResult, ...] = ()
+    redactions: dict[str, int] = Field(default_factory=dict)  # entity type -> count; never the values
     refused: bool = False
     refusal_reason: str | None = None
     drafter: str = "composer"

@@ -50,7 +50,9 @@ def stats(console: Console, data: dict[str, Any]) -> None:
     table.add_row("files", str(data["files"]))
     table.add_row("store size", f"{data['store_bytes'] / 1e6:.1f} MB")
     last = data.get("last_ingest")
-    table.add_row("last ingest", datetime.fromtimestamp(last).isoformat(timespec="seconds") if last else "never")
+    table.add_row(
+        "last ingest", datetime.fromtimestamp(last).isoformat(timespec="seconds") if last else "never"
+    )
     for key in ("by_tlp", "by_source", "by_type"):
         table.add_row(key.replace("_", " "), ", ".join(f"{k}: {v}" for k, v in list(data[key].items())[:12]))
     console.print(table)

@@ -123,6 +123,7 @@ class Pipeline:
         return brief.model_copy(
             update={
                 "checks": tuple(checks),
+                "redactions": protected.redactions,
                 "warnings": tuple(dict.fromkeys(warnings)),
                 "latency_ms": round((time.perf_counter() - started) * 1000, 1),
             }

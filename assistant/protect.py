@@ -21,20 +21,21 @@ from retrieval.documents import Passage
 @dataclass(frozen=True)
 class Protected:
     passages: tuple[Passage, ...]
-    redactions: int
+    redactions: dict[str, int]  # entity type -> count
     notice: str | None  # said in the answer when passages were neutralised or left out
 
 
 def protect(*, passages: Sequence[Passage], audience: Audience, vault: Vault, allow: AllowList) -> Protected:
     kept: list[Passage] = []
     screenings: list[Screening] = []
-    redactions = 0
+    redactions: dict[str, int] = {}
     for passage in passages:
         if not audience.admits(passage.tlp):
             continue
         spans = spans_for(text=passage.text, annotations=passage.annotations, allow=allow)
         redaction = redact(text=passage.text, spans=spans, audience=audience, vault=vault, allow=allow)
-        redactions += len(redaction.replacements)
+        for entity_type, count in redaction.counts().items():
+            redactions[entity_type] = redactions.get(entity_type, 0) + count
         screening = screen(redaction.text)
         screenings.append(screening)
         if screening.excluded:

@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from assistant.brief import QA, Brief, Statement
+from assistant.glossary import explain
 from guardrails.allowlist import AllowList
 from guardrails.audiences import Audience
 from guardrails.redact import rescan
@@ -34,19 +35,21 @@ def scrub(*, brief: Brief, audience: Audience, vault: Vault, allow: AllowList) -
     # Exact-match every vault value, not only the new ones: a drafter may reintroduce a value redacted from
     # a passage through metadata (a source or title).
     pseudonyms = {e.value.casefold(): e.pseudonym for e in vault.entries() if e.value.strip()}
-    if not pseudonyms:
-        return brief, len(found.replacements)
     values = sorted(pseudonyms, key=len, reverse=True)  # longest first: "Dr. Jane Roe" before "Jane"
-    pattern = re.compile("|".join(re.escape(v) for v in values), re.IGNORECASE)
+    pattern = re.compile("|".join(re.escape(v) for v in values), re.IGNORECASE) if values else None
 
     def clean(text: str) -> str:
-        return pattern.sub(lambda m: pseudonyms[m.group(0).casefold()], text)
+        return pattern.sub(lambda m: pseudonyms[m.group(0).casefold()], text) if pattern else text
+
+    def title(text: str) -> str:
+        # ATT&CK titles carry raw technique ids ("Phishing (T1566)"); audiences that strip ids read words.
+        return clean(explain(text, audience=audience.name) if audience.strips_technique_ids else text)
 
     def statements(items: tuple[Statement, ...]) -> tuple[Statement, ...]:
         return tuple(s.model_copy(update={"text": clean(s.text)}) for s in items)
 
     update: dict[str, Any] = {name: statements(getattr(brief, name)) for name in _SECTIONS}
-    update["citations"] = tuple(c.model_copy(update={"title": clean(c.title)}) for c in brief.citations)
+    update["citations"] = tuple(c.model_copy(update={"title": title(c.title)}) for c in brief.citations)
     if brief.public:
         p = brief.public
         update["public"] = p.model_copy(

@@ -48,7 +48,9 @@ class Searcher:
             },
         )
 
-    def search(self, query: str, *, k: int = 10, clearance: str | TLP = TLP.CLEAR, filters: list[str] = ()) -> list[Passage]:
+    def search(
+        self, query: str, *, k: int = 10, clearance: str | TLP = TLP.CLEAR, filters: list[str] = ()
+    ) -> list[Passage]:
         level = TLP.parse(clearance)
         if self.kb.store.count() == 0:
             raise RetrievalError(

@@ -82,7 +82,7 @@ class AllowList:
         for span in spans:
             if span.entity_type not in ALLOWABLE_TYPES:
                 out.append(span)
-            elif span.text in self or self._inside_allowed(span, text):
+            elif span.text in self or self._inside_allowed(span, text) or self._common_phrase(span):
                 continue
             elif span.entity_type in _RESIDUAL_TYPES:
                 pieces = self._residual(span, text)
@@ -90,6 +90,16 @@ class AllowList:
             else:
                 out.append(span)
         return out
+
+    def _common_phrase(self, span: Span) -> bool:
+        """An ORGANIZATION span made only of common words ("Ransomware", "the cyber incident") names no one."""
+        if span.entity_type != "ORGANIZATION":
+            return False
+        words = [w.strip(_EDGE) for w in _TOKEN.findall(span.text)]
+        words = [w for w in words if w and w.casefold() not in ("the", "a", "an", "of", "and")]
+        return bool(words) and all(
+            w.islower() or w.casefold() in self._not_person or normalise(w) in self._generic for w in words
+        )
 
     def looks_like_person(self, text: str) -> bool:
         """Cheap CTI-aware sanity check on a PERSON span: no digits, code-like tokens or product words."""

@@ -1,0 +1,1 @@
+"""Named checks on a drafted Brief; each module returns a list of CheckResult."""
