@@ -91,7 +91,9 @@ class Catalog:
         for start in range(0, len(ids), 500):
             part = ids[start : start + 500]
             marks = ",".join("?" * len(part))
-            out.update(self._db.execute(f"SELECT doc_id, content_hash FROM docs WHERE doc_id IN ({marks})", part))
+            out.update(
+                self._db.execute(f"SELECT doc_id, content_hash FROM docs WHERE doc_id IN ({marks})", part)
+            )
         return out
 
     def record_docs(self, rows: Iterable[DocRow], *, origin: dict[str, str]) -> None:

