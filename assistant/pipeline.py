@@ -14,7 +14,7 @@ import time
 from collections.abc import Sequence
 
 from assistant.assess import assess
-from assistant.brief import Brief, CheckResult, Statement
+from assistant.brief import Assessment, Brief, CheckResult, Statement
 from assistant.checks.grounding import check_grounding, check_no_unsupported_figures, passages_by_citation
 from assistant.checks.plain_language import check_plain_language
 from assistant.checks.proportionality import check_proportionality
@@ -31,7 +31,8 @@ from guardrails.allowlist import AllowList
 from guardrails.audiences import get_audience
 from guardrails.checks import clearance_gate, run_output_checks
 from guardrails.injection import screen_question
-from guardrails.markings import TLP
+from guardrails.markings import PAP, TLP
+from retrieval.documents import Passage
 from retrieval.kb import KnowledgeBase
 from retrieval.search import search
 
@@ -94,7 +95,9 @@ class Pipeline:
 
         allow = self.allow_list()
         protected = protect(passages=passages, audience=policy, vault=conversation.vault, allow=allow)
-        assessment = assess(question=question, passages=protected.passages)
+        assessment = _actionable(
+            assess(question=question, passages=protected.passages), question, protected.passages
+        )
         confidence = judge_confidence(passages=protected.passages, assessment=assessment)
         options = select_options(assessment=assessment) if policy.name != "public" else ()
         brief = self.drafter.draft(
@@ -156,6 +159,21 @@ class Pipeline:
             *check_proportionality(brief=brief),
             *(_as_check(f) for f in guard),
         ]
+
+
+def _actionable(assessment: Assessment, question: str, passages: Sequence[Passage]) -> Assessment:
+    """PAP limits what may be done *with a given source*. When the sources that allow active steps (PAP:GREEN
+    or CLEAR) establish the same ceiling on their own, options can rest on them, and a restricted report that
+    merely adds detail does not take those options away."""
+    actionable = [p for p in passages if p.pap <= PAP.GREEN]
+    if not actionable or len(actionable) == len(passages):
+        return assessment
+    alone = assess(question=question, passages=actionable)
+    if alone.ceiling_rung >= assessment.ceiling_rung and set(alone.threat_types) >= set(
+        assessment.threat_types
+    ):
+        return assessment.model_copy(update={"pap": alone.pap})
+    return assessment
 
 
 # Failures that must stop a draft from leaving; the others become warnings on the brief.
