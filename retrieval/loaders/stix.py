@@ -12,25 +12,10 @@ from typing import Any
 
 from retrieval.errors import LoadError
 from retrieval.loaders.base import IngestOptions, LoadResult, SourceFile
+from retrieval.stix_render import INDEXABLE
 
-KEPT_TYPES = frozenset(
-    {
-        "intrusion-set",
-        "campaign",
-        "malware",
-        "tool",
-        "attack-pattern",
-        "course-of-action",
-        "report",
-        "vulnerability",
-        "indicator",
-        "note",
-        "relationship",
-        "identity",
-        "marking-definition",
-        "x-mitre-tactic",
-    }
-)
+# What gets a document, plus what the graph needs to render documents (links, authors, markings, tactics).
+KEPT_TYPES = INDEXABLE | {"relationship", "identity", "marking-definition", "x-mitre-tactic"}
 RELATIONSHIP_KEYS = ("relationship_type", "source_ref", "target_ref")
 
 
