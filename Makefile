@@ -37,7 +37,8 @@ format: setup
 
 bench: setup
 	$(BIN)/python bench/bench_retrieval.py
-	@test ! -f bench/bench_guardrails.py || $(BIN)/python bench/bench_guardrails.py
+	$(BIN)/python bench/bench_guardrails.py
+	$(BIN)/python bench/bench_answer.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
