@@ -1,14 +1,18 @@
 """The composer: the default drafter, deterministic and grounded, with no language model.
 
-It writes like a careful analyst working from the sources: it picks the source sentences that answer the
-question for each section (relevance to the question and to the section's cues in `prompts/sections.yaml`,
-with diversity by maximal marginal relevance), rewrites their jargon with the glossary, shortens them, and
-adds sentences built from structured facts (suspected sponsor, sectors and countries, KEV due dates, report
-dates). Every sentence cites the passage it came from. Judgements (attribution, how sure we are) are worded
-from the assessment and the confidence, never stronger than their level.
+It writes like a careful analyst working from the sources: it first settles what the question is about and
+leaves out retrieved passages about other incidents (another actor, another campaign's tools or flaws), then
+picks the source sentences that answer the question for each section (relevance to the question and its
+focus and to the section's cues in `prompts/sections.yaml`, with diversity by maximal marginal relevance),
+and opens the bottom line with what happened in the asked incident. It rewrites their jargon with the
+glossary, shortens them, and adds sentences built from structured facts (suspected sponsor, sectors and
+countries, KEV due dates, report dates). Every sentence cites the passage it came from. Judgements
+(attribution, how sure we are) are worded from the assessment and the confidence, never stronger than their
+level; an attribution to an actor of a left-out incident is not repeated.
 
 This module assembles the brief; the steps live beside it, each importing only those before it:
-`compose_rules` (section cues, reading targets), `compose_candidates` (source sentences, rewritten),
+`compose_rules` (section cues, reading targets), `compose_focus` (which passages are about the asked
+incident, and how closely), `compose_candidates` (source sentences, rewritten),
 `compose_select` (scoring and selection), `compose_facts` (judgements and structured facts) and
 `compose_public` (public messaging).
 
@@ -32,6 +36,7 @@ from typing import Any
 from assistant.brief import Assessment, Brief, Citation, Confidence, ResponseOption, Statement
 from assistant.compose_candidates import read_candidates, short_source
 from assistant.compose_facts import Facts
+from assistant.compose_focus import find_focus
 from assistant.compose_public import PublicWriter
 from assistant.compose_rules import GRADE_TARGETS, SECTION_ORDER, Draft, Rules, load_rules
 from assistant.compose_select import Selector, as_draft
@@ -148,11 +153,26 @@ class Composer:
         )
         if not usable:
             return _nothing_found(base, audience=audience, clearance=clearance, warnings=warnings)
-        facts = Facts(audience=audience, passages=usable, assessment=assessment, confidence=confidence)
+        focus = find_focus(question, usable, attribution=assessment.attribution)
+        usable = list(focus.passages)  # only the passages about the asked incident
+        judged = assessment
+        if focus.off_focus_attribution:  # the assessment names another incident's actor: attribute nothing
+            judged = assessment.model_copy(
+                update={"attribution": None, "attribution_confidence": "low", "sponsor": None}
+            )
+            warnings.append(
+                f"The assessment names {assessment.attribution}, but the sources on this question do not: "
+                "the brief attributes nothing."
+            )
+        facts = Facts(audience=audience, passages=usable, assessment=judged, confidence=confidence)
         candidates = read_candidates(
-            usable, audience=audience, actor=facts.actor, level=facts.level, sponsor=assessment.sponsor
+            usable,
+            audience=audience,
+            actor=facts.actor or focus.actor,  # a flat claim about the focal actor needs high confidence
+            level=facts.level,
+            sponsor=assessment.sponsor,
         )
-        selector = Selector(self.rules, question, audience, usable, candidates)
+        selector = Selector(self.rules, question, audience, usable, candidates, focus)
         sections = _sections(selector, facts)
         writer = PublicWriter(self.rules, selector, facts) if audience == "public" else None
         public = writer.drafts(sections) if writer else None

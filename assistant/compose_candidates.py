@@ -11,8 +11,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
+from assistant.brief import ConfidenceLevel
 from assistant.compose_rules import GRADE_TARGETS, MAX_SENTENCE_WORDS
+from assistant.confidence import LEVELS, cap_likelihood, likelihood_words, stated_levels
 from assistant.glossary import explain, local_definitions
 from assistant.plain import (
     content_words,
@@ -48,6 +51,12 @@ _EVERYDAY_CAPITALS = wordset(
     november december
     """
 )
+_DANGLING = wordset(
+    """
+    a an the and or but nor because since although though if unless whether that which who whom whose
+    it its their our your his her to of for with by from into onto at in on as than so such
+    """
+)
 _HEDGES = re.compile(
     r"\b(?:assess|assesses|assessed|likely|probabl|suspect|may|might|could|possibl|consistent|match|linked|"
     r"tracks?|tracked|believe|judge|confidence|reported|claim)",
@@ -73,7 +82,7 @@ def read_candidates(
 ) -> list[Candidate]:
     """Every usable sentence of the passages; very hard ones are left out when enough easier ones remain."""
     names = allowed_names(passages, level=level, sponsor=sponsor)
-    reader = _Reader(audience=audience, actor=actor, level=level, allowed_names=names)
+    reader = _Reader(audience=audience, actor=actor, level=level, allowed_names=names, sponsor=sponsor)
     candidates = [c for i, p in enumerate(passages) for c in reader.candidates(i, p)]
     # Very hard sentences sink a brief's grade; leave them out when enough easier ones remain.
     cap = GRADE_TARGETS.get(audience, 99.0) + 4
@@ -140,6 +149,28 @@ def blocks(passage: Passage) -> list[tuple[str, str]]:
     return out
 
 
+def own_voice(sentence: str, speaker: str) -> str:
+    """A source's "we" and "our" in the brief's voice: "We have rebuilt our build system" becomes "The
+    vendor has rebuilt its build system"; "part of our build system" becomes "part of the vendor's ...";
+    "alerted us" becomes "alerted the vendor"."""
+    voiced = third_person(sentence, speaker)
+    if voiced != sentence:  # "We ..." became "<speaker> ...": later "our" is the subject's own
+        return re.sub(r"\bour\b", "its", voiced)
+    name = speaker[4:] if speaker.startswith("The ") else speaker
+    owner = name + ("'" if name.endswith("s") else "'s")
+    lead = ("The " if speaker.startswith("The ") else "") + owner
+    inner = ("the " if speaker.startswith("The ") else "") + owner
+    voiced = re.sub(r"^Our\b", lead, sentence)
+    voiced = re.sub(r"\bour\b", inner, voiced)
+    return re.sub(r"(?<=[a-z] )us\b", ("the " if speaker.startswith("The ") else "") + name, voiced)
+
+
+def _dangles(piece: str) -> bool:
+    """A piece cut off mid-clause: "The submission is kept for analysts because it."."""
+    words = re.findall(r"[A-Za-z']+", piece)
+    return bool(words) and words[-1].casefold() in _DANGLING
+
+
 def _overclaims(sentence: str, actor: str) -> bool:
     """A flat statement that the actor did it, with no hedge: not for use below high confidence."""
     if actor.casefold() not in sentence.casefold():
@@ -160,6 +191,7 @@ class _Reader:
     actor: str | None
     level: str
     allowed_names: frozenset[str]
+    sponsor: str | None = None
 
     def candidates(self, index: int, passage: Passage) -> list[Candidate]:
         out: list[Candidate] = []
@@ -171,8 +203,12 @@ class _Reader:
                 order += 1
                 if not self._usable(sentence):
                     continue
-                rewritten = explain(third_person(sentence, speaker), audience=self.audience, defined=defined)
-                pieces = tuple(p for p in shorten(rewritten, MAX_SENTENCE_WORDS) if not is_fragment(p))[:2]
+                rewritten = explain(own_voice(sentence, speaker), audience=self.audience, defined=defined)
+                pieces = tuple(
+                    p
+                    for p in shorten(rewritten, MAX_SENTENCE_WORDS)
+                    if not is_fragment(p) and not _dangles(p)
+                )[:2]
                 if any(has_first_person(piece) for piece in pieces):
                     continue  # a source's "we" would read as the brief's own voice
                 if not pieces or (self.audience == "public" and not all(self._public_ok(p) for p in pieces)):
@@ -199,7 +235,22 @@ class _Reader:
             return False  # quoted speech or a lure: attributable words, not ours to restate
         if _EMAIL.search(sentence) or _IP.search(sentence) or _HOST.search(sentence):
             return False  # technical details: addresses and host names are not brief material
-        return not (self.actor and self.level != "high" and _overclaims(sentence, self.actor))
+        if self.actor and self.level != "high" and _overclaims(sentence, self.actor):
+            return False
+        return not self._overstates(sentence)
+
+    def _overstates(self, sentence: str) -> bool:
+        """A source's confidence or likelihood about the actor or sponsor beyond our own level: "It is linked
+        to Vostrania with low to moderate confidence" does not go in a brief whose attribution is low."""
+        if self.level not in LEVELS or self.level == "high":
+            return False
+        folded = sentence.casefold()
+        if not any(n and n.casefold() in folded for n in (self.actor, self.sponsor)):
+            return False
+        level = cast("ConfidenceLevel", self.level)
+        if any(LEVELS.index(stated) > LEVELS.index(level) for stated in stated_levels(sentence)):
+            return True
+        return any(cap_likelihood(word, level) != word for word in likelihood_words(sentence))
 
     def _public_ok(self, text: str) -> bool:
         """Public text names no one: any capitalised word must be a place, sector or everyday word."""

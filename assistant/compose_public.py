@@ -7,6 +7,7 @@ from the sources' advice sections. Who is responsible is named only at high conf
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 from assistant.brief import QA, PublicMessaging, Statement
@@ -81,7 +82,7 @@ class PublicWriter:
             key_messages=key_messages,
             talking_points=talking_points,
             likely_questions=tuple(questions),
-            do_not_say=tuple(self._do_not_say()),
+            do_not_say=tuple(self._do_not_say(numbers)),
         )
 
     def _responsibility_answer(self, numbers: Mapping[int, int]) -> str:
@@ -100,15 +101,19 @@ class PublicWriter:
         sector = next((s.casefold() for p in self.facts.passages for s in p.entities.sectors), None)
         return f"{kind} affecting the {sector} sector: what we know" if sector else f"{kind}: what we know"
 
-    def _do_not_say(self) -> list[str]:
+    def _do_not_say(self, numbers: Mapping[int, int]) -> list[str]:
+        """What a spokesperson must not say. A name goes in only when a cited public source states it:
+        naming a suspect the public sources do not name would itself go beyond the official position."""
         actor, level = self.facts.actor, self.facts.level
         items = [
             "Names of victims, patients or staff, even when a public report gives them.",
             "Technical details: flaw numbers, internet addresses, file names or tool names.",
         ]
         sponsor = self.facts.assessment.sponsor
+        said = " ".join(self.facts.passages[i].text for i in numbers if i < len(self.facts.passages))
         if actor and level != "high":
-            items.append(f"That {actor} is responsible: our confidence is only {level}.")
+            who = actor if _names(said, actor) else "any named group"
+            items.append(f"That {who} is responsible: our confidence is only {level}.")
         elif not actor:
             items.append("Any guess about who is responsible.")
         if sponsor and level != "high":
@@ -117,3 +122,7 @@ class PublicWriter:
             "Anything from non-public reporting, and any damage or timeline the sources do not state."
         )
         return items
+
+
+def _names(text: str, name: str) -> bool:
+    return bool(re.search(r"(?<![\w-])" + re.escape(name.casefold()) + r"(?![\w-])", text.casefold()))
