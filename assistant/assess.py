@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import cache, cached_property, lru_cache
 from pathlib import Path
 
@@ -352,7 +352,22 @@ def _focal_actor(question: str, passages: Sequence[Passage], operations: Sequenc
     for key in sorted(actors, key=len, reverse=True):
         if re.search(rf"(?<![\w-]){re.escape(key)}(?![\w-])", asked):
             return actors[key]
-    return _most_common(a for p in passages for a in actor_names(p))
+    return _best_ranked(passages, actor_names)
+
+
+def _best_ranked(passages: Sequence[Passage], actor_names: Callable[[Passage], list[str]]) -> str | None:
+    """The actor with the most rank-weighted support: passages arrive best first, so the first ones count more
+    (a weight of 1/(rank+1)); ties go to the first seen."""
+    weights: dict[str, float] = {}
+    display: dict[str, str] = {}
+    for rank, passage in enumerate(passages):
+        for name in dict.fromkeys(actor_names(passage)):
+            key = name.casefold()
+            display.setdefault(key, name)
+            weights[key] = weights.get(key, 0.0) + 1.0 / (rank + 1)
+    if not weights:
+        return None
+    return display[max(weights, key=lambda k: weights[k])]
 
 
 def _attribution_confidence(
