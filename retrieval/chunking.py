@@ -54,9 +54,10 @@ def _splitter() -> RecursiveCharacterTextSplitter:
     )
 
 
-def chunk_id(doc_id: str, index: int, text: str) -> str:
-    """Ids derive from content: re-ingesting identical text yields identical ids."""
-    digest = hashlib.sha256(f"{doc_id}\x1f{index}\x1f{text}".encode()).hexdigest()
+def chunk_id(doc_id: str, index: int, text: str, tlp: int = 0) -> str:
+    """Ids derive from content: re-ingesting identical text yields identical ids. The marking is part of the
+    id because each TLP level lives in its own collection: a re-marked chunk is a new chunk there."""
+    digest = hashlib.sha256(f"{doc_id}\x1f{index}\x1f{int(tlp)}\x1f{text}".encode()).hexdigest()
     return digest[:32]
 
 
@@ -64,12 +65,15 @@ def chunk_document(doc: Document) -> list[Chunk]:
     text = doc.text.strip()
     if not text:
         text = doc.title
-    if count_tokens(text) <= WHOLE_OBJECT_TOKENS:
-        pieces = [("", text)]
-    else:
-        pieces = _split_sections(text)
+    pieces = [("", text)] if count_tokens(text) <= WHOLE_OBJECT_TOKENS else _split_sections(text)
     return [
-        Chunk(chunk_id=chunk_id(doc.doc_id, i, body), doc_id=doc.doc_id, index=i, heading=heading, text=body)
+        Chunk(
+            chunk_id=chunk_id(doc.doc_id, i, body, doc.tlp),
+            doc_id=doc.doc_id,
+            index=i,
+            heading=heading,
+            text=body,
+        )
         for i, (heading, body) in enumerate(pieces)
     ]
 

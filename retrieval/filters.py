@@ -58,8 +58,10 @@ class Filter:
         """True when the filter narrows beyond clearance."""
         return bool(self.scalars or self.lists or self.since or self.until)
 
-    def to_chroma(self) -> dict[str, Any]:
-        clauses: list[dict[str, Any]] = [{"tlp": {"$lte": int(self.clearance)}}]
+    def to_chroma(self, *, clearance: bool = True) -> dict[str, Any] | None:
+        """The Chroma `where`; `clearance=False` leaves the TLP clause out for a store that keeps each TLP
+        level in its own collection and enforces clearance by choosing which collections to query."""
+        clauses: list[dict[str, Any]] = [{"tlp": {"$lte": int(self.clearance)}}] if clearance else []
         for name, values in self.scalars:
             clauses.append({name: {"$in": list(values)}})
         for name, values in self.lists:
@@ -69,6 +71,8 @@ class Filter:
             clauses.append({"published_ts": {"$gte": self.since}})
         if self.until:
             clauses.append({"published_ts": {"$lte": self.until}})
+        if not clauses:
+            return None
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 

@@ -60,7 +60,9 @@ def search(
     def dense(flt: Filter) -> list[str]:
         if embedding is None:
             return []
-        found = kb.store.query(embedding, n=pool, where=flt.to_chroma())
+        found = kb.store.query(
+            embedding, n=pool, clearance=flt.clearance, where=flt.to_chroma(clearance=False)
+        )
         for hit in found:
             hits.setdefault(hit.chunk_id, (hit.text, hit.metadata))
         return [hit.chunk_id for hit in found]

@@ -14,6 +14,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
+from guardrails.markings import TLP
 from retrieval.embeddings import Embedder
 from retrieval.errors import StoreError
 
@@ -95,22 +96,31 @@ def _client(*, path: Path | None, url: str | None) -> Any:
 
 
 class ChromaStore:
-    """Passages with embeddings and flat metadata; list-valued metadata is used for facet filters."""
+    """Passages with embeddings and flat metadata, one collection per TLP level.
+
+    Clearance is enforced by which collections a query reads: a GREEN search queries the CLEAR and GREEN
+    collections only, with no metadata filter, so it stays fast at any size and cannot see an AMBER passage.
+    List-valued metadata (entities, places, sectors) serves the facet filters within each collection.
+    """
 
     def __init__(self, *, embedder: Embedder, path: Path | None = None, url: str | None = None) -> None:
         self.embedder = embedder
         self._client = _client(path=path, url=url)
-        self._collection = self._client.get_or_create_collection(
-            COLLECTION,
-            metadata={
-                "hnsw:space": "cosine",
-                "embedder": embedder.name,
-                "dim": embedder.dim,
-                "generation": 0,
-            },
-            embedding_function=_LocalEmbeddingFunction(embedder),
+        function = _LocalEmbeddingFunction(embedder)
+        self._levels = {
+            level: self._client.get_or_create_collection(
+                f"{COLLECTION}_{level.name.lower()}",
+                metadata={"hnsw:space": "cosine"},
+                embedding_function=function,
+            )
+            for level in TLP
+        }
+        self._meta = self._client.get_or_create_collection(
+            f"{COLLECTION}_meta",
+            metadata={"embedder": embedder.name, "dim": embedder.dim, "generation": 0},
+            embedding_function=function,
         )
-        stored = (self._collection.metadata or {}).get("embedder")
+        stored = (self._meta.metadata or {}).get("embedder")
         if stored and stored != embedder.name:
             raise StoreError(
                 f"This index was built with the embedding model {stored!r}, not {embedder.name!r}. "
@@ -121,80 +131,95 @@ class ChromaStore:
 
     # --- writes -------------------------------------------------------------------------------
     def upsert(self, chunks: Sequence[StoredChunk], embeddings: np.ndarray) -> None:
-        for start in range(0, len(chunks), self._max_batch):
-            part = chunks[start : start + self._max_batch]
-            self._collection.upsert(
-                ids=[c.chunk_id for c in part],
-                embeddings=embeddings[start : start + len(part)],
-                documents=[c.text for c in part],
-                metadatas=[c.metadata for c in part],
-            )
+        by_level: dict[TLP, list[int]] = {}
+        for i, chunk in enumerate(chunks):
+            by_level.setdefault(TLP(int(chunk.metadata["tlp"])), []).append(i)
+        for level, rows in by_level.items():
+            for start in range(0, len(rows), self._max_batch):
+                part = rows[start : start + self._max_batch]
+                self._levels[level].upsert(
+                    ids=[chunks[i].chunk_id for i in part],
+                    embeddings=embeddings[part],
+                    documents=[chunks[i].text for i in part],
+                    metadatas=[chunks[i].metadata for i in part],
+                )
 
     def delete(self, chunk_ids: Sequence[str]) -> None:
         ids = list(chunk_ids)
-        for start in range(0, len(ids), self._max_batch):
-            self._collection.delete(ids=ids[start : start + self._max_batch])
+        for collection in self._levels.values():
+            for start in range(0, len(ids), self._max_batch):
+                collection.delete(ids=ids[start : start + self._max_batch])
 
     def existing(self, chunk_ids: Sequence[str]) -> set[str]:
         if not chunk_ids:
             return set()
-        return set(self._collection.get(ids=list(chunk_ids), include=[])["ids"])
+        return {i for c in self._levels.values() for i in c.get(ids=list(chunk_ids), include=[])["ids"]}
 
     def chunk_ids_for(self, doc_id: str) -> list[str]:
-        return list(self._collection.get(where={"doc_id": doc_id}, include=[])["ids"])
+        return [i for c in self._levels.values() for i in c.get(where={"doc_id": doc_id}, include=[])["ids"]]
 
     # --- reads --------------------------------------------------------------------------------
-    def query(self, embedding: np.ndarray, *, n: int, where: dict[str, Any] | None) -> list[Hit]:
-        result = self._collection.query(
-            query_embeddings=[embedding],
-            n_results=n,
-            where=where or None,
-            include=["documents", "metadatas", "distances"],
-        )
-        return [
-            Hit(chunk_id=i, distance=float(d), text=t or "", metadata=dict(m or {}))
-            for i, d, t, m in zip(
-                result["ids"][0],
-                result["distances"][0],
-                result["documents"][0],
-                result["metadatas"][0],
-                strict=True,
+    def query(
+        self, embedding: np.ndarray, *, n: int, clearance: TLP, where: dict[str, Any] | None
+    ) -> list[Hit]:
+        """The n nearest passages at or below `clearance`, optionally narrowed by a metadata `where`."""
+        hits: list[Hit] = []
+        for level, collection in self._levels.items():
+            if level > clearance:
+                continue
+            result = collection.query(
+                query_embeddings=[embedding],
+                n_results=n,
+                where=where or None,
+                include=["documents", "metadatas", "distances"],
             )
-        ]
+            hits += [
+                Hit(chunk_id=i, distance=float(d), text=t or "", metadata=dict(m or {}))
+                for i, d, t, m in zip(
+                    result["ids"][0],
+                    result["distances"][0],
+                    result["documents"][0],
+                    result["metadatas"][0],
+                    strict=True,
+                )
+            ]
+        return sorted(hits, key=lambda h: (h.distance, h.chunk_id))[:n]
 
     def get(self, chunk_ids: Sequence[str]) -> list[StoredChunk]:
-        result = self._collection.get(ids=list(chunk_ids), include=["documents", "metadatas"])
-        return [
-            StoredChunk(chunk_id=i, text=t or "", metadata=dict(m or {}))
-            for i, t, m in zip(result["ids"], result["documents"], result["metadatas"], strict=True)
-        ]
+        found: dict[str, StoredChunk] = {}
+        for collection in self._levels.values():
+            result = collection.get(ids=list(chunk_ids), include=["documents", "metadatas"])
+            for i, t, m in zip(result["ids"], result["documents"], result["metadatas"], strict=True):
+                found[i] = StoredChunk(chunk_id=i, text=t or "", metadata=dict(m or {}))
+        return [found[i] for i in chunk_ids if i in found]
 
     def scan(self, *, batch: int = 5000) -> Iterator[StoredChunk]:
         """Every passage, in pages: feeds the lexical index."""
-        offset = 0
-        while True:
-            result = self._collection.get(limit=batch, offset=offset, include=["documents", "metadatas"])
-            if not result["ids"]:
-                return
-            for i, t, m in zip(result["ids"], result["documents"], result["metadatas"], strict=True):
-                yield StoredChunk(chunk_id=i, text=t or "", metadata=dict(m or {}))
-            offset += len(result["ids"])
+        for collection in self._levels.values():
+            offset = 0
+            while True:
+                result = collection.get(limit=batch, offset=offset, include=["documents", "metadatas"])
+                if not result["ids"]:
+                    break
+                for i, t, m in zip(result["ids"], result["documents"], result["metadatas"], strict=True):
+                    yield StoredChunk(chunk_id=i, text=t or "", metadata=dict(m or {}))
+                offset += len(result["ids"])
 
     def count(self) -> int:
-        return int(self._collection.count())
+        return sum(int(c.count()) for c in self._levels.values())
 
     # --- bookkeeping --------------------------------------------------------------------------
     @property
     def generation(self) -> int:
         """Bumped after every ingest that changed passages: derived indexes compare against it."""
         fresh = self._client.get_collection(
-            COLLECTION, embedding_function=_LocalEmbeddingFunction(self.embedder)
+            f"{COLLECTION}_meta", embedding_function=_LocalEmbeddingFunction(self.embedder)
         )
         return int((fresh.metadata or {}).get("generation", 0))
 
     def bump_generation(self) -> int:
         new = self.generation + 1
-        self._collection.modify(
+        self._meta.modify(
             metadata={"embedder": self.embedder.name, "dim": self.embedder.dim, "generation": new}
         )
         return new

@@ -122,3 +122,15 @@ def test_reingesting_adds_nothing_and_a_changed_document_replaces_its_chunks(tmp
     [passage] = search(kb, query="hospitals", clearance=TLP.CLEAR, k=1)
     assert "Second version" in passage.text
     kb.close()
+
+
+def test_a_document_whose_marking_is_raised_disappears_from_lower_clearances(tmp_path):
+    kb = fake_kb(tmp_path / "remark")
+    text = "Hidden access in the water utility control network."
+    add(kb, [make_doc("w", text, tlp=TLP.CLEAR)])
+    assert [p.doc_id for p in search(kb, query="water utility", clearance=TLP.CLEAR, k=3)] == ["w"]
+    add(kb, [make_doc("w", text, tlp=TLP.AMBER)])
+    assert search(kb, query="water utility", clearance=TLP.GREEN, k=3) == []
+    assert [p.tlp for p in search(kb, query="water utility", clearance=TLP.AMBER, k=3)] == [TLP.AMBER]
+    assert kb.store.count() == 1
+    kb.close()
