@@ -39,6 +39,7 @@ bench: setup
 	$(BIN)/python bench/bench_retrieval.py
 	$(BIN)/python bench/bench_guardrails.py
 	$(BIN)/python bench/bench_answer.py
+	$(BIN)/python bench/bench_slack_load.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -145,6 +145,72 @@ def stats(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] =
         cli_render.stats(console, data)
 
 
+@app.command()
+def slack(
+    socket: Annotated[
+        bool, typer.Option("--socket", help="Socket Mode (SLACK_APP_TOKEN, SLACK_BOT_TOKEN).")
+    ] = False,
+    http: Annotated[
+        bool,
+        typer.Option("--http", help="HTTP mode (SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN) at /slack/events."),
+    ] = False,
+    port: Annotated[int, typer.Option(min=0, max=65535, help="HTTP mode: port to listen on.")] = 3000,
+    host: Annotated[str, typer.Option(help="HTTP mode: address to listen on.")] = "0.0.0.0",
+    pipelines: Annotated[
+        int, typer.Option(min=1, max=8, help="Drafting threads (each loads the models).")
+    ] = 1,
+    warm: Annotated[bool, typer.Option(help="Answer a warm-up question before serving.")] = True,
+) -> None:
+    """Run detente as a Slack app (see docs/slack.md). Tokens come from the environment only."""
+    from assistant.slack.errors import SlackConfigError
+    from assistant.slack.run import run
+
+    if socket == http:
+        raise _fail("Choose one mode: --socket (Socket Mode) or --http --port N (HTTP mode).")
+    logging.getLogger().setLevel(logging.INFO)
+    try:
+        run("socket" if socket else "http", host=host, port=port, pipelines=pipelines, warm=warm)
+    except (SlackConfigError, GuardrailError, RetrievalError) as exc:
+        raise _fail(str(exc)) from None
+
+
+@app.command()
+def audit(
+    since: Annotated[str | None, typer.Option(help="Only entries since: 7d, 24h, 30m or 2026-11-01.")] = None,
+    export: Annotated[
+        Path | None, typer.Option(help="Write all matching entries to FILE.jsonl or FILE.csv.")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, help="How many entries to list (not for --export).")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False,
+) -> None:
+    """List or export the Slack audit log: who asked what, where, sources and TLP, checks, feedback."""
+    from assistant.slack.audit import AuditLog, iter_lines, parse_since
+    from assistant.slack.audit import export as export_rows
+
+    settings = get_settings()
+    if not (settings.home / "audit.sqlite").is_file():
+        raise _fail(f"No audit log at {settings.home / 'audit.sqlite'}: it is written by `detente slack`.", 1)
+    try:
+        cutoff = parse_since(since)
+        log_ = AuditLog.open(settings.home)
+        rows = log_.rows(since=cutoff, limit=None if export else limit)
+        log_.close()
+        if export is not None:
+            count = export_rows(rows, export)
+            console.print(f"Exported {count} entries to {export}")
+            return
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    if as_json:
+        for row in rows:
+            sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+        return
+    for line in iter_lines(rows):
+        console.print(line, highlight=False, markup=False, soft_wrap=True)
+    if not rows:
+        console.print("No entries.")
+
+
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     app()

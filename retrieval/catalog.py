@@ -167,6 +167,23 @@ class Catalog:
             self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
 
+def read_documents(path: Path) -> tuple[list[tuple[str, str, int, str | None, dict]], float | None]:
+    """(doc_id, doc_type, tlp, published, entities) for every document, and the last ingest time.
+
+    Opens its own read-only connection, so any thread (a Slack worker, the App Home) may call it, and it
+    never creates a catalog where there is none.
+    """
+    if not path.is_file():
+        return [], None
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
+    try:
+        rows = db.execute("SELECT doc_id, doc_type, tlp, published, entities FROM docs").fetchall()
+        last = db.execute("SELECT MAX(ingested_at) FROM files").fetchone()[0]
+    finally:
+        db.close()
+    return [(d, t, int(tlp), p, json.loads(e or "{}")) for d, t, tlp, p, e in rows], last
+
+
 def _doc_row(row: tuple) -> DocRow:
     return DocRow(
         doc_id=row[0],
