@@ -14,6 +14,7 @@ from rich.console import Console
 import assistant  # noqa: F401 - offline start-up before anything heavy
 from assistant import cli_render
 from assistant.config import get_settings
+from evals.cli import eval_app
 from guardrails.errors import GuardrailError
 from guardrails.markings import PAP, TLP, parse_reliability
 from retrieval.errors import RetrievalError
@@ -21,6 +22,7 @@ from retrieval.errors import RetrievalError
 app = typer.Typer(
     help="detente: plain-language cyber threat intelligence for diplomats.", no_args_is_help=True
 )
+app.add_typer(eval_app, name="eval")
 console = Console()
 err = Console(stderr=True)
 log = logging.getLogger("detente")

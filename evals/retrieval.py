@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from guardrails.markings import TLP
+from retrieval.documents import Passage
 from retrieval.kb import KnowledgeBase
 from retrieval.search import SearchOptions, search
 
@@ -60,8 +62,36 @@ def load_devset(path: Path = DEVSET, *, corpus: str | None = None) -> list[DevCa
     return cases
 
 
-def _matches(doc_id: str, expected: str) -> bool:
+def matches(doc_id: str, expected: str) -> bool:
+    """Exact doc id, or a path suffix (`20230419001-....md` matches `wa-soc-advisories/advisories/...`)."""
     return doc_id == expected or doc_id.endswith("/" + expected)
+
+
+@dataclass(frozen=True)
+class RankScore:
+    recall: float  # share of the relevant documents in the ranking
+    reciprocal_rank: float  # 1 / rank of the first relevant document (0 when none)
+    found: tuple[str, ...]
+    missing: tuple[str, ...]
+    violations: int  # forbidden documents in the ranking
+
+
+def score_ranking(ranked: Sequence[str], relevant: Sequence[str], forbidden: Sequence[str] = ()) -> RankScore:
+    """recall@k and reciprocal rank of one ranking of doc ids (already cut to k, best first)."""
+    found = tuple(r for r in relevant if any(matches(d, r) for d in ranked))
+    first = next((i for i, d in enumerate(ranked, 1) if any(matches(d, r) for r in relevant)), None)
+    return RankScore(
+        recall=len(found) / len(relevant) if relevant else 1.0,
+        reciprocal_rank=1.0 / first if first else 0.0,
+        found=found,
+        missing=tuple(r for r in relevant if r not in found),
+        violations=sum(1 for d in ranked if any(matches(d, f) for f in forbidden)),
+    )
+
+
+def ranked_doc_ids(passages: Sequence[Passage]) -> list[str]:
+    """Distinct doc ids in rank order (a document with several passages counts once, at its best rank)."""
+    return list(dict.fromkeys(p.doc_id for p in passages))
 
 
 def evaluate(kb: KnowledgeBase, cases: list[DevCase], *, mode: str = "hybrid", k: int = 10) -> DevScore:
@@ -69,13 +99,11 @@ def evaluate(kb: KnowledgeBase, cases: list[DevCase], *, mode: str = "hybrid", k
     recalls, reciprocal, violations, misses = [], [], 0, []
     for case in cases:
         passages = search(kb, query=case.query, clearance=case.clearance, k=k, options=options)
-        ranked = list(dict.fromkeys(p.doc_id for p in passages))
-        found = [r for r in case.relevant if any(_matches(d, r) for d in ranked)]
-        recalls.append(len(found) / len(case.relevant))
-        first = next((i for i, d in enumerate(ranked, 1) if any(_matches(d, r) for r in case.relevant)), None)
-        reciprocal.append(1.0 / first if first else 0.0)
-        violations += sum(1 for d in ranked if any(_matches(d, f) for f in case.forbidden))
-        if not found:
+        score = score_ranking(ranked_doc_ids(passages), case.relevant, case.forbidden)
+        recalls.append(score.recall)
+        reciprocal.append(score.reciprocal_rank)
+        violations += score.violations
+        if not score.found:
             misses.append(case.id)
     n = max(len(cases), 1)
     return DevScore(
