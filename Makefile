@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test test-fast lint format bench clean
+.PHONY: setup demo test test-fast lint format bench eval clean
 
 setup: $(STAMP)
 
@@ -40,6 +40,9 @@ bench: setup
 	$(BIN)/python bench/bench_guardrails.py
 	$(BIN)/python bench/bench_answer.py
 	$(BIN)/python bench/bench_slack_load.py
+
+eval: setup
+	$(BIN)/detente eval run accuracy proportionality leakage plain_language --baseline evals/baseline.json
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

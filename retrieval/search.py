@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from guardrails.markings import TLP
 from retrieval.documents import Passage
@@ -43,13 +43,8 @@ def search(
     options: SearchOptions | None = None,
 ) -> list[Passage]:
     """The k best passages the clearance allows, each carrying its citation fields."""
-    opts = options or SearchOptions(k=k)
-    opts = SearchOptions(**{**opts.__dict__, "k": k})
-    base = filters or Filter(clearance=clearance)
-    if base.clearance != clearance:
-        base = Filter(
-            clearance=clearance, scalars=base.scalars, lists=base.lists, since=base.since, until=base.until
-        )
+    opts = replace(options or SearchOptions(), k=k)
+    base = replace(filters, clearance=clearance) if filters else Filter(clearance=clearance)
     parsed = parse_query(query, kb.registry())
     pool = max(opts.pool, 4 * k)
 
