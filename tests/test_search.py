@@ -134,3 +134,16 @@ def test_a_document_whose_marking_is_raised_disappears_from_lower_clearances(tmp
     assert [p.tlp for p in search(kb, query="water utility", clearance=TLP.AMBER, k=3)] == [TLP.AMBER]
     assert kb.store.count() == 1
     kb.close()
+
+
+def test_an_empty_store_refreshes_and_searches_without_error(tmp_path):
+    kb = fake_kb(tmp_path / "empty")
+    kb.refresh()
+    assert search(kb, query="anything", clearance=TLP.RED, k=5) == []
+    add(kb, [make_doc("only", "A single report about ports.")])
+    from retrieval.ingest import Ingester
+
+    Ingester(kb).forget(["only"])
+    kb.refresh()
+    assert search(kb, query="ports", clearance=TLP.RED, k=5) == []
+    kb.close()
