@@ -40,6 +40,7 @@ from assistant.compose_focus import find_focus
 from assistant.compose_public import PublicWriter
 from assistant.compose_rules import GRADE_TARGETS, SECTION_ORDER, Draft, Rules, load_rules
 from assistant.compose_select import Selector, as_draft
+from assistant.glossary import shorten_repeated_notes
 from assistant.plain import readability
 from guardrails.markings import TLP, highest
 from retrieval.documents import Passage
@@ -177,6 +178,8 @@ class Composer:
         writer = PublicWriter(self.rules, selector, facts) if audience == "public" else None
         public = writer.drafts(sections) if writer else None
         sections, public, trimmed = _trim_to_target(sections, public, audience=audience)
+        if audience == "diplomat":  # tool names: explained in full on first mention, briefly after that
+            sections = _first_mentions(sections, usable)
         order = [sections[name] for name in ("bottom_line", *SECTION_ORDER)]
         public_drafts = [public["key_messages"], public["talking_points"]] if public else []
         numbered, citations, numbers = number_citations([*order, *public_drafts], usable)
@@ -228,6 +231,18 @@ def _sections(selector: Selector, facts: Facts) -> dict[str, Draft]:
         drafts[name] = [*drafts[name], *stated.get(name, [])]
     drafts["how_sure"] = [*facts.how_sure(), *drafts["how_sure"]]
     return drafts
+
+
+def _first_mentions(sections: dict[str, Draft], passages: Sequence[Passage]) -> dict[str, Draft]:
+    """A tool explained in an earlier statement (in reading order) keeps only a short reminder later on."""
+    names = [n for p in passages for n in p.entities.malware]
+    order = ("bottom_line", *SECTION_ORDER)
+    flat = [(name, i, draft) for name in order for i, draft in enumerate(sections[name])]
+    texts = shorten_repeated_notes([text for _, _, (text, _) in flat], names=names)
+    out: dict[str, Draft] = {name: list(sections[name]) for name in sections}
+    for (name, i, (_, cites)), text in zip(flat, texts, strict=True):
+        out[name][i] = (text, cites)
+    return out
 
 
 def _trim_to_target(

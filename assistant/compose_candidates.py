@@ -3,20 +3,21 @@
 A passage is read as Markdown blocks (paragraphs and list items under their heading; quotes, tables, code and
 label lines are left out) and split into sentences. A sentence is kept when it is brief material (no quoted
 speech, addresses or host names, no flat attribution below high confidence); it is then put in the third
-person, its jargon explained with the glossary and shortened. Public text also names no one.
+person, its jargon explained with the glossary (tool and malware names with a few words) and shortened.
+Public text also names no one.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import cast
 
 from assistant.brief import ConfidenceLevel
 from assistant.compose_rules import GRADE_TARGETS, MAX_SENTENCE_WORDS
 from assistant.confidence import LEVELS, cap_likelihood, likelihood_words, stated_levels
-from assistant.glossary import explain, local_definitions
+from assistant.glossary import explain, explain_tools, local_definitions, tool_notes
 from assistant.plain import (
     content_words,
     has_first_person,
@@ -82,12 +83,33 @@ def read_candidates(
 ) -> list[Candidate]:
     """Every usable sentence of the passages; very hard ones are left out when enough easier ones remain."""
     names = allowed_names(passages, level=level, sponsor=sponsor)
-    reader = _Reader(audience=audience, actor=actor, level=level, allowed_names=names, sponsor=sponsor)
+    reader = _Reader(
+        audience=audience,
+        actor=actor,
+        level=level,
+        allowed_names=names,
+        sponsor=sponsor,
+        tools=_tool_notes(passages),
+    )
     candidates = [c for i, p in enumerate(passages) for c in reader.candidates(i, p)]
-    # Very hard sentences sink a brief's grade; leave them out when enough easier ones remain.
+    # Very hard sentences sink a brief's grade; leave them out when enough easier ones remain, but not from
+    # the passage closest to the question when it has too few easier ones of its own: its hard sentences
+    # may be all it says on the question ("GRU Unit 29155 have been responsible for ..." in an advisory).
     cap = GRADE_TARGETS.get(audience, 99.0) + 4
     easy = [c for c in candidates if readability(c.pieces[0]).grade <= cap]
-    return easy if len(easy) >= 3 else candidates
+    if len(easy) < 3:
+        return candidates
+    top_is_hard = sum(1 for c in easy if c.passage == 0) < 2
+    return [c for c in candidates if c in easy or (top_is_hard and c.passage == 0)]
+
+
+def _tool_notes(passages: Sequence[Passage]) -> dict[str, str]:
+    """A few words for each tool or malware name any of the passages lists ("Rclone (a file-copying tool
+    ...)"), for every passage: a report that names Snake without listing it is about the same malware.
+    Names that are also an actor's are left alone."""
+    groups = {n.casefold() for p in passages for n in (*p.entities.actors, *p.entities.aliases)}
+    listed = [n for p in passages for n in p.entities.malware if n.casefold() not in groups]
+    return tool_notes(dict.fromkeys(listed), context="\n".join(p.text for p in passages))
 
 
 def allowed_names(passages: Sequence[Passage], *, level: str, sponsor: str | None) -> frozenset[str]:
@@ -192,6 +214,7 @@ class _Reader:
     level: str
     allowed_names: frozenset[str]
     sponsor: str | None = None
+    tools: Mapping[str, str] = field(default_factory=dict)  # tool and malware names -> a few words
 
     def candidates(self, index: int, passage: Passage) -> list[Candidate]:
         out: list[Candidate] = []
@@ -203,9 +226,11 @@ class _Reader:
                 order += 1
                 if not self._usable(sentence):
                     continue
-                rewritten = explain(own_voice(sentence, speaker), audience=self.audience, defined=defined)
+                rewritten = explain(
+                    own_voice(sentence, speaker), audience=self.audience, defined=defined, tools=self.tools
+                )
                 pieces = tuple(
-                    p
+                    explain_tools(p, audience=self.audience, tools=self.tools)  # shorten() drops "(...)"
                     for p in shorten(rewritten, MAX_SENTENCE_WORDS)
                     if not is_fragment(p) and not _dangles(p)
                 )[:2]

@@ -2,7 +2,8 @@
 
 Judgements (who is behind it, how sure we are) are worded from the assessment and the confidence, never
 stronger than their level. Facts come from structured fields, only where a source states them: suspected
-sponsor, sectors and countries, KEV entries and report dates.
+sponsor, sectors and countries, KEV entries and report dates. Analysts also get the flaw numbers (CVE ids)
+the sources name, and each KEV entry's CVE id, due date and required action.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.brief import Assessment, Confidence
+from assistant.checks.grounding import DEFAULT_THRESHOLD, support, unsupported_figures
 from assistant.compose_candidates import short_source
 from assistant.compose_rules import SECTION_ORDER, Draft
 from guardrails.markings import CREDIBILITY, RELIABILITY
@@ -20,10 +22,12 @@ from retrieval.documents import Passage
 SEVERITY_WORDS = {0: "negligible", 1: "low", 2: "moderate", 3: "serious", 4: "critical"}
 
 _KEV_FIELD = re.compile(
-    r"^(Vendor|Product|Vulnerability|Added to the CISA KEV catalogue|Due date for US federal "
+    r"^(Vendor|Product|Vulnerability|Added to the CISA KEV catalogue|Required action|Due date for US federal "
     r"agencies|Known use in ransomware campaigns):\s*(.+)$",
     re.M,
 )
+_CVE = re.compile(r"\bCVE-\d{4}-\d{4,7}\b", re.I)
+MAX_CVES = 4
 
 
 @dataclass(frozen=True)
@@ -131,9 +135,12 @@ class Facts:
             text = f"The reporting mentions {_join(countries)}."
         if sectors or countries:
             facts["who_is_affected"].append((text, cites))
+        kev_cves: set[str] = set()
         for i, p in enumerate(self.passages):
             if p.doc_type == "kev":
-                _kev_facts(i, p, facts)
+                kev_cves |= _kev_facts(i, p, facts, analyst=self.audience == "analyst")
+        if self.audience == "analyst":
+            self._cve_facts(kev_cves, facts)
         dated = [(p.published, i) for i, p in enumerate(self.passages) if p.published]
         if dated:
             (first, a), (last, b) = min(dated), max(dated)
@@ -145,6 +152,31 @@ class Facts:
                 facts["timeline"].append((f"The reports we hold are dated {first}.", (a,)))
         return facts
 
+    def _cve_facts(self, told: set[str], facts: dict[str, Draft]) -> None:
+        """Analysts: the flaw numbers each (non-KEV) source names, so a brief on a flaw says which one.
+
+        The sentence carries the source's title, so that it rests on the source's words and not on bare ids;
+        when even that does not make it a supported sentence it is left out.
+        """
+        told = set(told)
+        for i, p in enumerate(self.passages):
+            if p.doc_type == "kev":
+                continue
+            named = [c.upper() for c in (*p.entities.cves, *_CVE.findall(p.text))]
+            listed = [c for c in dict.fromkeys(named) if c not in told][:MAX_CVES]
+            if not listed:
+                continue
+            noun = "flaw" if len(listed) == 1 else "flaws"
+            title = p.title.strip().rstrip(".")
+            for text in (
+                f"The reporting names the {noun} {_join(listed)}.",
+                f"The report \u201c{title}\u201d names the {noun} {_join(listed)}.",
+            ):
+                if support(text, [p]) >= DEFAULT_THRESHOLD and not unsupported_figures(text, [p]):
+                    facts["what_happened"].append((text, (i,)))
+                    told |= set(listed)
+                    break
+
 
 def _sponsor_told(sponsors: Sequence[str], told: Sequence[str]) -> bool:
     """True when a selected assessment sentence already names the sponsor (no need to say it twice)."""
@@ -152,22 +184,43 @@ def _sponsor_told(sponsors: Sequence[str], told: Sequence[str]) -> bool:
     return any(s.casefold() in text for s in sponsors)
 
 
-def _kev_facts(i: int, p: Passage, facts: dict[str, Draft]) -> None:
+def _kev_facts(i: int, p: Passage, facts: dict[str, Draft], *, analyst: bool = False) -> set[str]:
+    """Sentences from a KEV entry; analysts get its CVE id, due date and required action. Returns the ids said."""
     fields = {m.group(1): m.group(2).strip() for m in _KEV_FIELD.finditer(p.text)}
     product = " ".join(v for v in (fields.get("Vendor"), fields.get("Product")) if v)
-    if product:
-        added = fields.get("Added to the CISA KEV catalogue")
-        since = f" since {added}" if added else ""
+    cve = next((c.upper() for c in [*p.entities.cves, *_CVE.findall(p.title)]), None) if analyst else None
+    added = fields.get("Added to the CISA KEV catalogue")
+    since = f" since {added}" if added else ""
+    if cve:
+        flaw = f"{cve}, a flaw in {product}," if product else cve
+        facts["what_happened"].append((f"{flaw} has been on the CISA KEV catalogue{since}.", (i,)))
+    elif product:
         facts["what_happened"].append(
             (f"A flaw in {product} has been on the US list of flaws known to be exploited{since}.", (i,))
         )
     due = fields.get("Due date for US federal agencies")
-    if due:
+    action = fields.get("Required action") if analyst else None
+    if due and cve:
+        facts["timeline"].append((f"US federal agencies have a due date of {due} for {cve}.", (i,)))
+    elif due:
         facts["timeline"].append((f"US federal agencies must fix it by {due}.", (i,)))
+    if action:
+        facts["timeline"].append((f"Required action for {cve or 'this flaw'}: {_sentence(action)}", (i,)))
     if fields.get("Known use in ransomware campaigns", "").casefold() == "known":
         facts["what_is_at_stake"].append(
-            ("Criminals are known to use this flaw in ransomware campaigns.", (i,))
+            (
+                f"Criminals are known to use {cve} in ransomware campaigns."
+                if cve
+                else "Criminals are known to use this flaw in ransomware campaigns.",
+                (i,),
+            )
         )
+    return {cve} if cve else set()
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else text + "."
 
 
 def _it_is(likelihood: str) -> str:

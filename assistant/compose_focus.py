@@ -7,9 +7,13 @@ borrow their sentences, so the composer first settles on a focus and keeps only 
 - the focal actor: the one the question names (or one of its aliases), else the one the passages support
   best (higher-ranked passages, in documents sharing more of the question's rare terms), which is the
   assessment's attribution unless its support is much weaker; a passage whose document names other actors
-  and not this one is about another incident and is left out;
+  and not this one is about another incident and is left out. When the top-ranked passage names no actor
+  and every document naming that actor shares far fewer of the question's rare terms than the best
+  document, the actor is a side note of retrieval (a Notepad++ question with an unrelated group's profile
+  ranked sixth): there is no focal actor, and the brief is about what the question asks;
 - the focal tools and flaws: malware and CVEs the question names, that on-topic documents list, or that
-  their text mentions; a passage with no actor is judged by these the same way;
+  their text mentions; a passage with no actor is judged by these the same way, unless its text names the
+  focal actor (a CL0P advisory that mentions TA505 in passing lists no actor of its own);
 - the question's key terms, weighted by how rare they are among the retrieved documents: a passage that
   names no actor, tool or flaw stays only if its document shares them (or it is the top-ranked passage),
   and then lends only sentences that share them too.
@@ -42,6 +46,8 @@ _ASKING = wordset(
     """
 )
 MIN_WEIGHT = 0.35
+# an unasked actor whose documents fit the question this much worse than the best document is no focus
+WEAK_ACTOR_FIT = 0.4
 NEUTRAL_FIT = 0.34  # share of the question's weighted terms a passage naming no actor or tool needs
 
 
@@ -214,6 +220,12 @@ def _focal_actors(
     named = attribution.casefold() if attribution else ""
     if named in support and support[named] >= 0.5 * support[best]:
         best = named
+    if not passages[0].entities.actors:  # the best-ranked passage is about no actor: is this one a side note?
+        actor_fit = max(
+            (fits.get(p.doc_id, 0.0) for p in passages if best in _folded(p.entities.actors)), default=0.0
+        )
+        if actor_fit < WEAK_ACTOR_FIT * max(fits.values(), default=0.0):
+            return frozenset(), None
     return frozenset(groups[best]), display[best]
 
 
@@ -240,5 +252,7 @@ def _belongs(
     if own_actors and actors:
         return bool(own_actors & actors)
     if own_tools and (actors or tools):
-        return bool(own_tools & tools)
+        # another flaw or tool than the focus's, unless its text names the focal actor: a CL0P advisory
+        # lists MOVEit's CVE and no actor, but says that TA505 runs CL0P
+        return bool(own_tools & tools) or bool(_named_in(p.text, actors))
     return index == 0 or fit >= NEUTRAL_FIT

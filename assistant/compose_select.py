@@ -24,7 +24,7 @@ from assistant.compose_rules import (
     Rules,
     SectionRules,
 )
-from assistant.glossary import unexplained_jargon
+from assistant.glossary import PLAIN_AUDIENCES, unexplained_jargon
 from assistant.plain import content_words, leans_on_context, readability, stem
 from retrieval.documents import Passage
 
@@ -143,8 +143,8 @@ class Selector:
         if words > MAX_SENTENCE_WORDS:
             penalty += 0.15 + 0.02 * (words - MAX_SENTENCE_WORDS)  # could not be cut: a last resort
         names = self.passages[c.passage].entities.malware
-        if unexplained_jargon(first, names=names):
-            penalty += 0.3
+        if self.audience in PLAIN_AUDIENCES and unexplained_jargon(first, names=names):
+            penalty += 0.3  # analysts read flaw numbers and tool names as they are
         if leans_on_context(first) or _POINTS_AROUND.search(first):
             penalty += 0.25  # "It is an example of ..." means nothing without the sentence before it
         if self.focus is not None and self.focus.strays(c.source_text):

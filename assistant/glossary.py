@@ -2,7 +2,10 @@
 
 Diplomats and the public get technique ids, acronyms and technical terms replaced by plain phrases, and
 CVE numbers removed ("a known software flaw"); analysts keep the terms, with a short explanation in
-parentheses on first use. `unexplained_jargon` is what the plain-language check uses to flag what is left.
+parentheses on first use. Tool and malware names are explained on first mention for diplomats
+("Cobalt Strike (a commercial hacking tool)") and replaced by that description for the public; names the
+glossary does not list come from the passage's entities (`tool_notes`) with a generic description.
+`unexplained_jargon` is what the plain-language check uses to flag what is left.
 
 >>> explain("The group used T1566 and a VPN flaw (CVE-2024-21887).", audience="diplomat")
 'The group used targeted fake emails and a remote-access gateway flaw.'
@@ -10,14 +13,18 @@ parentheses on first use. `unexplained_jargon` is what the plain-language check 
 'The group used T1566 (targeted fake emails).'
 >>> unexplained_jargon("Block the C2 servers listed in the IOC (warning sign) table.")
 ['C2']
+>>> explain("They used Rclone and QUILLDROP.", audience="diplomat", tools=tool_notes(["QUILLDROP"]))
+'They used Rclone (a file-copying tool often misused to steal data) and QUILLDROP (malicious software).'
+>>> explain("They used Rclone to copy files.", audience="public")
+'They used a file-copying tool to copy files.'
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import yaml
@@ -27,6 +34,9 @@ GLOSSARY_PATH = PROMPTS_DIR / "glossary.yaml"
 
 PLAIN_AUDIENCES = ("diplomat", "public")
 JARGON_KINDS = ("acronym", "technical")
+TOOL_KIND = "tool"
+GENERIC_TOOL = "a hacking tool"
+GENERIC_MALWARE = "malicious software"
 CVE_PLAIN = "known software flaw"
 
 CVE_RE = re.compile(r"\bCVE-\d{4}-\d{4,7}\b", re.IGNORECASE)
@@ -48,6 +58,15 @@ _FILLER = re.compile(
 )
 _NUMBER_WORDS = ("", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 _MARK = "\x00"  # marks where a replacement starts, so a preceding "a"/"an" can be corrected
+# A capitalised term followed by one of these is part of an organisation's name, not jargon.
+_ORGANISATION = re.compile(
+    r"\s+(?:General|Bureau|Directorate|Agency|Office|Centre|Center|Service|Unit|Department|Command|Division|"
+    r"Administration|Authority|Ministry|Council|Committee|Institute)\b"
+)
+_DEFINED_AFTER = re.compile(r"\s+(?:is|was)\s+(?:a|an)\s")
+_NAMED_BEFORE = re.compile(
+    r"\b(?:call|calls|called|named|dubbed|known as|tracked as|referred to as)\W*$", re.I
+)
 _EXPLAINED_BEFORE = re.compile(
     r"(?:known as|called|call this|calls this|call this technique|calls this technique|tracked as|named|dubbed|"
     r"referred to as)\W*$",
@@ -58,6 +77,17 @@ _GENERIC_NOUNS = re.compile(
     r"implant|trojan|virus|worm|botnet|wiper|spyware|app|utility)\b",
     re.IGNORECASE,
 )
+# Words that, right after a tool's name, are part of the tool ("Cobalt Strike beacons"): plain text names the
+# tool once, with its description, and drops them.
+_TOOL_PARTS = re.compile(r"(?:beacons?|implants?|agents?|payloads?|samples?|binar(?:y|ies))(?![\w-])", re.I)
+# Words near a name in its source that show it is a tool rather than malware ("a volunteer attack tool").
+_TOOL_CONTEXT = re.compile(
+    r"\b(?:tools?|toolkits?|utilit(?:y|ies)|frameworks?|programs?|legitimate|remote[- ](?:access|support|"
+    r"management|monitoring|desktop) (?:software|program|tool)s?)\b",
+    re.IGNORECASE,
+)
+_DETERMINER = re.compile(r"\b(?:the|a|an|this|that|these|those|its|their|his|her)\s+$", re.IGNORECASE)
+_PLACEHOLDER = re.compile("\x01(\\d+)\x02")
 
 
 @dataclass(frozen=True)
@@ -100,6 +130,7 @@ class Glossary:
     _pattern: re.Pattern[str]
     _names: Mapping[str, Technique]
     _name_pattern: re.Pattern[str] | None
+    _tools: Mapping[str, str] = field(default_factory=dict)  # tool and malware names -> description
 
     def technique(self, attack_id: str) -> Technique | None:
         """The entry for an id, falling back to the parent technique for an unknown sub-technique."""
@@ -107,6 +138,16 @@ class Glossary:
 
     def surface(self, text: str) -> _Surface | None:
         return self._exact.get(text) or self._folded.get(text.casefold())
+
+    def tool(self, name: str) -> str | None:
+        """The glossary's description of a tool or malware name ("a commercial hacking tool"), if listed."""
+        surface = self.surface(name)
+        return surface.replacement if surface and surface.term.kind == TOOL_KIND else None
+
+    def tool_key(self, name: str) -> str:
+        """One key per tool, whichever of its names is used ("QBot" and "QakBot" are one tool)."""
+        surface = self.surface(name)
+        return (surface.term.term if surface and surface.term.kind == TOOL_KIND else name).casefold()
 
     def vocabulary(self) -> set[str]:
         """Every word the glossary can put into a text: grounding accepts these as not invented."""
@@ -142,7 +183,7 @@ def _bounded(alternatives: Iterable[str]) -> str:
 
 def _term(raw: Mapping[str, object]) -> Term:
     kind = str(raw.get("kind", "technical"))
-    default_audiences = PLAIN_AUDIENCES if kind in JARGON_KINDS else ("public",)
+    default_audiences = PLAIN_AUDIENCES if kind in (*JARGON_KINDS, TOOL_KIND) else ("public",)
     audiences = raw.get("audiences", default_audiences)
     return Term(
         term=str(raw["term"]),
@@ -164,6 +205,8 @@ def build_glossary(data: Mapping[str, object]) -> Glossary:
         surfaces: dict[str, str] = {}
         for form in term.forms:
             surfaces.setdefault(form, term.plain)
+            if term.kind == TOOL_KIND:
+                continue  # a name has no plural
             if not form.endswith("s") and (term.kind == "acronym" or term.plural or " " not in term.plain):
                 surfaces.setdefault(form + "s", term.plural_plain())
         surfaces.update(term.variants)
@@ -192,7 +235,8 @@ def build_glossary(data: Mapping[str, object]) -> Glossary:
     name_pattern = (
         re.compile(_bounded(re.escape(n) for n in sorted(names, key=len, reverse=True))) if names else None
     )
-    return Glossary(terms, techniques, exact, folded, pattern, names, name_pattern)
+    tools = {form: term.plain for term in terms if term.kind == TOOL_KIND for form in term.forms}
+    return Glossary(terms, techniques, exact, folded, pattern, names, name_pattern, tools)
 
 
 @cache
@@ -294,13 +338,226 @@ def local_definitions(text: str, glossary: Glossary | None = None) -> dict[str, 
     return found
 
 
+def tool_notes(
+    names: Iterable[str], *, context: str = "", glossary: Glossary | None = None
+) -> dict[str, str]:
+    """A few plain words for each tool or malware name a source lists (`Passage.entities.malware`).
+
+    The glossary's description when it lists the name; otherwise "a hacking tool" when the source calls it a
+    tool near one of its mentions (`context` is the source's text), else "malicious software". Names that
+    are not names (lower-case words such as "cmd", ids, very short strings) are left out.
+    """
+    glossary = glossary or load_glossary()
+    notes: dict[str, str] = {}
+    for name in names:
+        name = name.strip()
+        if not _usable_name(name, glossary):
+            continue
+        note = glossary.tool(name)
+        if note is None:
+            near = [  # the words either side of each mention, in its sentence
+                re.split(r"[.!?]\s", context[max(0, m.start() - 30) : m.start()])[-1]
+                + re.split(r"[.!?]\s", context[m.end() : m.end() + 30])[0]
+                for m in re.finditer(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])", context)
+            ]
+            note = GENERIC_TOOL if any(_TOOL_CONTEXT.search(w) for w in near) else GENERIC_MALWARE
+        notes.setdefault(name, note)
+    return notes
+
+
+def _usable_name(name: str, glossary: Glossary) -> bool:
+    if len(name) < 3 or not any(c.isupper() for c in name) or CVE_RE.fullmatch(name):
+        return False
+    if TECHNIQUE_RE.fullmatch(name) or re.fullmatch(r"[GSC]\d{4}", name):
+        return False
+    surface = glossary.surface(name)
+    if surface is not None and surface.term.kind != TOOL_KIND:
+        return False  # a glossary term ("PowerShell" is not, "VPN" is): the glossary rewrites it
+    return not (len(name) <= 4 and name[:1].isupper() and name[1:].islower())  # "Net", "Ping", "Tor"
+
+
+@lru_cache(maxsize=256)
+def _tool_pattern(glossary_forms: tuple[str, ...], names: tuple[str, ...]) -> re.Pattern[str]:
+    alternatives = [
+        f"(?i:{re.escape(f)})" if not _case_sensitive(f) else re.escape(f) for f in glossary_forms
+    ]
+    alternatives += [re.escape(n) for n in names]  # a source's names match as written
+    alternatives.sort(key=lambda alt: len(alt.replace("(?i:", "")), reverse=True)
+    return re.compile(_bounded(alternatives))
+
+
+def _explain_tools(
+    text: str, *, audience: str, glossary: Glossary, tools: Mapping[str, str], notes: list[str]
+) -> str:
+    """Tool and malware names, before the other rewrites: each description goes in as a placeholder
+    (\\x01n\\x02, its text in `notes`) so that no later rewrite changes it.
+
+    Diplomats read "Cobalt Strike (a commercial hacking tool)" on first mention, unless the text already
+    says what it is ("the Rclone tool", "HOLLOWLOCK ransomware", "X is a ...", "(...)" after it). The public reads the
+    description instead of the name, or just the noun when the text has one ("the ransomware").
+    """
+    forms = tuple(sorted(glossary._tools))
+    extra = tuple(sorted(n for n in tools if glossary.tool(n) is None))
+    if not forms and not extra:
+        return text
+    pattern = _tool_pattern(forms, extra)
+    out: list[str] = []
+    pos = 0
+    seen: set[str] = set()
+
+    def placeholder(note: str) -> str:
+        notes.append(note)
+        return f"\x01{len(notes) - 1}\x02"
+
+    for match in pattern.finditer(text):
+        start, end, name = match.start(), match.end(), match.group(0)
+        if start < pos:
+            continue
+        note = glossary.tool(name) or tools.get(name)
+        if note is None:
+            continue
+        key = glossary.tool_key(name)
+        before, after = text[pos:start], text[end:]
+        word_after = re.match(r"\s+([A-Za-z][\w-]*)", after)
+        word_before = re.search(r"([A-Za-z][\w-]*),?\s+$", text[:start])
+        noun_after = bool(word_after and _GENERIC_NOUNS.fullmatch(word_after.group(1)))
+        noun_before = bool(word_before and _GENERIC_NOUNS.fullmatch(word_before.group(1)))
+        part = bool(word_after and _TOOL_PARTS.fullmatch(word_after.group(1)))
+        at_start = _starts_sentence(text, start)
+        if audience != "public":
+            explained = (
+                key in seen
+                or noun_after
+                or noun_before
+                or after.lstrip(" \"'”’").startswith("(")
+                or _DEFINED_AFTER.match(after)  # "PsExec is a free Microsoft tool"
+                or _inside_brackets(text, start)
+                or _EXPLAINED_BEFORE.search(text[max(0, start - 40) : start].rstrip("\"'“‘ "))
+            )
+            seen.add(key)
+            out.append(before)
+            if explained:
+                out.append(name)
+                pos = end
+                continue
+            out.append(f"{name} ({placeholder(note)})")
+            pos = end + (word_after.end() if part and word_after else 0)  # "Cobalt Strike beacons"
+            continue
+        # public: the name goes, unless the sentence is about the name itself ("researchers call it X")
+        if _NAMED_BEFORE.search(text[max(0, start - 40) : start].rstrip("\"'“‘ ")):
+            out.append(before + name)
+            pos = end
+            continue
+        if noun_after and word_after:
+            noun = word_after.group(1)
+            out.append(before)
+            out.append(noun[:1].upper() + noun[1:] if at_start else noun)
+            pos = end + word_after.end()
+            continue
+        if noun_before:
+            out.append(re.sub(r",?\s+$", "", before) + " ")
+            pos = end + (1 if after.startswith(",") else 0)
+            continue
+        if part and word_after:
+            end += word_after.end()
+        note = _public_note(note)
+        if _DETERMINER.search(text[:start]):
+            bare = re.sub(r"^(?:a|an|the)\s+", "", note)
+            out.append(before + _MARK + placeholder(bare))
+        else:
+            out.append(before + placeholder(note[:1].upper() + note[1:] if at_start else note))
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def shorten_repeated_notes(
+    texts: Sequence[str], *, names: Iterable[str] = (), glossary: Glossary | None = None
+) -> list[str]:
+    """Texts read in order: a tool explained in an earlier text keeps only a short reminder later on.
+
+    >>> shorten_repeated_notes(["Rclone (a file-copying tool often misused to steal data) ran.",
+    ...                         "Rclone (a file-copying tool often misused to steal data) stopped."])[1]
+    'Rclone (the file-copying tool) stopped.'
+    """
+    glossary = glossary or load_glossary()
+    names = tuple(sorted({n for n in names if n}))
+    forms = tuple(sorted(glossary._tools))
+    if not names and not forms:
+        return list(texts)
+    pattern = _tool_pattern(forms, names)
+    seen: set[str] = set()
+    out: list[str] = []
+    for text in texts:
+        pieces: list[str] = []
+        pos = 0
+        for match in pattern.finditer(text):
+            note = re.match(r" \(([^()]{1,160})\)", text[match.end() :])
+            if match.start() < pos or note is None:
+                continue
+            key = glossary.tool_key(match.group(0))
+            if key in seen:
+                pieces.append(text[pos : match.end()] + f" ({_short_note(note.group(1))})")
+                pos = match.end() + note.end()
+            seen.add(key)
+        out.append("".join(pieces) + text[pos:])
+    return out
+
+
+def _public_note(note: str) -> str:
+    """Public text names the kind of tool only: 'a file-copying tool often misused ...' -> 'a file-copying tool'."""
+    head = _short_note(note)
+    if head == note:
+        return note
+    head = head.removeprefix("the ")
+    if head.endswith("software"):
+        return head
+    return ("an " if head[:1].lower() in "aeiou" else "a ") + head
+
+
+def _short_note(note: str) -> str:
+    """'a file-copying tool often misused to steal data' -> 'the file-copying tool' (kept whole when short)."""
+    bare = re.sub(r"^(?:a|an)\s+", "", note)
+    head = re.search(r"\b(?:tool|toolkit|program|service|software)\b", bare)
+    if head is None or head.end() == len(bare) or len(bare[: head.end()].split()) < 2:
+        return note
+    return "the " + bare[: head.end()]
+
+
+def explain_tools(
+    text: str, *, audience: str, tools: Mapping[str, str] | None = None, glossary: Glossary | None = None
+) -> str:
+    """Only the tool and malware names of `explain`: for text whose asides were cut after it was explained.
+
+    >>> explain_tools("They used Rclone.", audience="diplomat")
+    'They used Rclone (a file-copying tool often misused to steal data).'
+    """
+    if audience not in PLAIN_AUDIENCES:
+        return text
+    glossary = glossary or load_glossary()
+    notes: list[str] = []
+    text = _explain_tools(text, audience=audience, glossary=glossary, tools=tools or {}, notes=notes)
+    return _tidy(_fix_articles(_restore(text, notes))) if notes else text
+
+
+def _restore(text: str, notes: Sequence[str]) -> str:
+    return _PLACEHOLDER.sub(lambda m: notes[int(m.group(1))], text)
+
+
 def explain(
-    text: str, *, audience: str, glossary: Glossary | None = None, defined: Mapping[str, str] | None = None
+    text: str,
+    *,
+    audience: str,
+    glossary: Glossary | None = None,
+    defined: Mapping[str, str] | None = None,
+    tools: Mapping[str, str] | None = None,
 ) -> str:
     """Rewrite jargon for `audience`: replaced for diplomats and the public, explained once for analysts.
 
     `defined` maps acronyms that the source defines with its own meaning (see `local_definitions`) to
-    their long form; those are spelled out instead of being read with the glossary's meaning.
+    their long form; those are spelled out instead of being read with the glossary's meaning. `tools`
+    maps the source's tool and malware names to a few plain words (`tool_notes`); the glossary's own
+    tool names are explained without it.
     """
     glossary = glossary or load_glossary()
     if audience not in PLAIN_AUDIENCES:
@@ -308,6 +565,8 @@ def explain(
     text = _drop_jargon_asides(text, glossary)
     for acronym, long_form in (defined or {}).items():
         text = re.sub(r"(?<![\w-])" + re.escape(acronym) + r"(?![\w-])", long_form, text)
+    notes: list[str] = []
+    text = _explain_tools(text, audience=audience, glossary=glossary, tools=tools or {}, notes=notes)
     text = _replace_cves(text)
 
     def technique(match: re.Match[str]) -> str:
@@ -329,17 +588,19 @@ def explain(
 
     def term(match: re.Match[str]) -> str:
         surface = glossary.surface(match.group(0))
-        if surface is None or audience not in surface.term.audiences:
+        if surface is None or audience not in surface.term.audiences or surface.term.kind == TOOL_KIND:
             return match.group(0)
         if _EXPLAINED_BEFORE.search(text[max(0, match.start() - 40) : match.start()].rstrip("\"'“‘ ")):
             return match.group(
                 0
             )  # the source explains the term itself: 'a method known as "living off the land"'
+        if _in_organisation_name(text, match):
+            return match.group(0)  # part of a name: "Reconnaissance General Bureau"
 
         return _cased(surface.replacement, match.group(0), text, match.start())
 
     text = glossary._pattern.sub(term, text)
-    return _tidy(_fix_articles(text))
+    return _tidy(_fix_articles(_restore(text, notes)))
 
 
 def _explain_first_use(text: str, glossary: Glossary) -> str:
@@ -368,6 +629,11 @@ def _explain_first_use(text: str, glossary: Glossary) -> str:
 
     text = TECHNIQUE_RE.sub(technique, text)
     return glossary._pattern.sub(term, text)
+
+
+def _in_organisation_name(text: str, match: re.Match[str]) -> bool:
+    """A capitalised term that starts an organisation's name ("Reconnaissance General Bureau")."""
+    return match.group(0)[:1].isupper() and bool(_ORGANISATION.match(text, match.end()))
 
 
 def _inside_brackets(text: str, index: int) -> bool:
@@ -417,11 +683,23 @@ def unexplained_jargon(
             surface
             and surface.term.jargon
             and not _explained(text, match.start(), match.end(), surface.term.plain)
+            and not _in_organisation_name(text, match)
         ):
             found.append((match.start(), match.group(0)))
-    for name in names:
-        for match in re.finditer(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])", text):
-            window = text[max(0, match.start() - 30) : match.end() + 30]
-            if not _GENERIC_NOUNS.search(window) and not _explained(text, match.start(), match.end(), None):
-                found.append((match.start(), match.group(0)))
+    # Tool and malware names (the given ones and the glossary's): explained once, a later mention is fine.
+    names = tuple(sorted({n for n in names if n}))
+    forms = tuple(sorted(glossary._tools))
+    explained: set[str] = set()
+    for match in _tool_pattern(forms, names).finditer(text) if names or forms else ():
+        key = glossary.tool_key(match.group(0))
+        window = text[max(0, match.start() - 30) : match.end() + 30]
+        if (
+            key in explained
+            or _GENERIC_NOUNS.search(window)
+            or _explained(text, match.start(), match.end(), None)
+            or _DEFINED_AFTER.match(text, match.end())  # "Mimikatz is a password dumper ..."
+        ):
+            explained.add(key)
+        else:
+            found.append((match.start(), match.group(0)))
     return list(dict.fromkeys(token for _, token in sorted(found)))
