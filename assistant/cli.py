@@ -33,6 +33,12 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
+@app.callback()
+def _fresh_settings() -> None:
+    """Each invocation reads its configuration anew (matters when commands run in one process, as in tests)."""
+    get_settings.cache_clear()
+
+
 @app.command()
 def ingest(
     paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders to ingest.")] = None,

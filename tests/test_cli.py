@@ -14,7 +14,7 @@ from assistant.cli import app
 def sample_home(tmp_path_factory):
     home = tmp_path_factory.mktemp("cli-home")
     env = {"DETENTE_HOME": str(home), "DETENTE_EMBEDDINGS": "hash"}
-    result = CliRunner().invoke(app, ["ingest", "--sample"], env=env)
+    result = _run(env, "ingest", "--sample")
     assert result.exit_code == 0, result.output
     return env
 

@@ -30,7 +30,11 @@ HEDGES = ("likely", "probably", "roughly even", "assess", "suspected", "some rep
 def env(tmp_path_factory):
     home = tmp_path_factory.mktemp("pipeline-home")
     env = {"DETENTE_HOME": str(home), "DETENTE_EMBEDDINGS": "hash"}
+    from assistant.config import get_settings
+
+    get_settings.cache_clear()  # settings cached by an earlier test would point the ingest elsewhere
     result = CliRunner().invoke(app, ["ingest", "--sample"], env=env)
+    get_settings.cache_clear()
     assert result.exit_code == 0, result.output
     return env
 

@@ -304,10 +304,14 @@ def test_internal_error_gives_an_apology_with_an_error_id_and_is_logged(rig, cap
 def test_busy_queue_turns_requests_away_politely(home):
     from tests.slack_fakes import FakePipeline
 
-    rig = make_rig(home, pipeline=FakePipeline(delay=0.5))
+    pipeline = FakePipeline(delay=2.0)
+    rig = make_rig(home, pipeline=pipeline)
     rig.runtime.jobs._pending = __import__("threading").BoundedSemaphore(1)
     try:
         _ask(rig, "first?", ts="1.1", event_id="EvBusy1")
+        deadline = time.monotonic() + 10
+        while not pipeline.calls and time.monotonic() < deadline:  # the first question holds the only slot
+            time.sleep(0.01)
         _ask(rig, "second?", ts="1.2", event_id="EvBusy2")
         busy = rig.slack.wait_for("chat.postMessage", where=lambda c: "many questions" in texts(c))
         assert busy[0].params["thread_ts"] == "1.2"
