@@ -278,7 +278,10 @@ class _Reader:
         return any(cap_likelihood(word, level) != word for word in likelihood_words(sentence))
 
     def _public_ok(self, text: str) -> bool:
-        """Public text names no one: any capitalised word must be a place, sector or everyday word."""
+        """Public text names no one: any capitalised word must be a place, sector or everyday word, and a
+        redacted name (a pseudonym such as <ORG_3>) means the sentence is about someone public lines omit."""
+        if re.search(r"<[A-Z][A-Z_]*_\d+>", text):
+            return False
         for match in _NAME_TOKEN.finditer(text):
             before = text[: match.start()].rstrip()
             if (not before or before[-1] in ".!?:") and not match.group(0).isupper():

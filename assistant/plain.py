@@ -65,7 +65,9 @@ _MD_IMAGE = re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)")
 _MD_LINK = re.compile(r"\[([^\]\n]*)\]\((?:<[^>\n]*>|[^)\s]+)(?:\s+\"[^\"\n]*\")?\)")
 _URL = re.compile(r"<?https?://[^\s<>)\]]+>?")
 _JINJA = re.compile(r"\{%.*?%\}|\{\{.*?\}\}", re.S)
-_HTML = re.compile(r"<!--.*?-->|</?[a-zA-Z][^>\n]*>", re.S)
+# HTML tags and comments, but not redaction pseudonyms (<PERSON_1>, <ORG_3>): removing those would leave
+# sentences with a hole where a name was ("The was down for 72 hours").
+_HTML = re.compile(r"<!--.*?-->|</?(?![A-Z][A-Z_]*_\d+>)[a-zA-Z][^>\n]*>", re.S)
 _EMPHASIS = re.compile(r"(\*\*|__|\*|`)(?=\S)(.+?)(?<=\S)\1")
 _PARENTHETICAL = re.compile(r"\s*\([^()]*\)")
 _SPACES = re.compile(r"[ \t]+")
