@@ -43,7 +43,9 @@ class Settings(BaseSettings):
     max_file_mb: float = Field(default=100.0, gt=0, description="Files larger than this are refused.")
     policy_file: Path | None = Field(default=None, description="Channel and user clearance policy (YAML).")
     llm: str | None = Field(default=None, description="LangChain chat model, e.g. 'openai:gpt-4o-mini'.")
-    llm_base_url: str | None = Field(default=None, description="OpenAI-compatible server URL (vLLM, llama.cpp).")
+    llm_base_url: str | None = Field(
+        default=None, description="OpenAI-compatible server URL (vLLM, llama.cpp)."
+    )
     annotate: str = Field(
         default="auto",
         description="Sensitive-identifier analysis at ingest: 'all', 'auto' (reports and non-CLEAR), 'none'.",

@@ -22,7 +22,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import assistant  # noqa: E402,F401 - offline start-up
-
 from assistant.annotate import make_annotator  # noqa: E402
 from assistant.config import Settings  # noqa: E402
 from assistant.pipeline import Pipeline  # noqa: E402
@@ -75,7 +74,10 @@ def warm_latency(settings: Settings, rounds: int = 3) -> dict:
             pipeline.answer(f"{q}{' ' * (r + 1)}", audience=audience, clearance=clearance)
             samples.append((time.perf_counter() - start) * 1000)
     samples.sort()
-    return {"p50_ms": round(statistics.median(samples), 1), "p95_ms": round(samples[int(0.95 * (len(samples) - 1))], 1)}
+    return {
+        "p50_ms": round(statistics.median(samples), 1),
+        "p95_ms": round(samples[int(0.95 * (len(samples) - 1))], 1),
+    }
 
 
 def cold_cli(home: Path, runs: int = 3) -> dict:
@@ -85,8 +87,16 @@ def cold_cli(home: Path, runs: int = 3) -> dict:
     for _ in range(runs):
         start = time.perf_counter()
         subprocess.run(
-            [str(exe), "ask", "What is the water utility intrusion and who is behind it?", "--clearance", "GREEN"],
-            env=env, check=True, capture_output=True,
+            [
+                str(exe),
+                "ask",
+                "What is the water utility intrusion and who is behind it?",
+                "--clearance",
+                "GREEN",
+            ],
+            env=env,
+            check=True,
+            capture_output=True,
         )
         times.append(time.perf_counter() - start)
     return {"median_s": round(statistics.median(times), 1), "runs_s": [round(t, 1) for t in times]}

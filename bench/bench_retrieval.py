@@ -20,15 +20,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import assistant  # noqa: E402,F401 - offline start-up
 import numpy as np  # noqa: E402
 
+import assistant  # noqa: E402,F401 - offline start-up
 from evals.retrieval import MODES, evaluate, load_devset  # noqa: E402
 from guardrails.markings import TLP  # noqa: E402
 from retrieval.embeddings import MiniLMEmbeddings  # noqa: E402
 from retrieval.ingest import Ingester  # noqa: E402
 from retrieval.kb import KnowledgeBase  # noqa: E402
-from retrieval.lexical import LexicalIndex  # noqa: E402
 from retrieval.search import search  # noqa: E402
 from retrieval.store import ChromaStore, StoredChunk  # noqa: E402
 
@@ -172,7 +171,9 @@ def main() -> None:
         goals.append(f"ingest total/embedding = {ratio}x (goal < 1.5x): {'PASS' if ratio < 1.5 else 'FAIL'}")
     if "query_synthetic" in results:
         p50 = results["query_synthetic"]["p50_ms_GREEN"]
-        goals.append(f"p50 at {args.synthetic} chunks = {p50} ms (goal < 50 ms): {'PASS' if p50 < 50 else 'FAIL'}")
+        goals.append(
+            f"p50 at {args.synthetic} chunks = {p50} ms (goal < 50 ms): {'PASS' if p50 < 50 else 'FAIL'}"
+        )
     for line in goals:
         print(line)
     RESULTS.mkdir(exist_ok=True)
