@@ -11,7 +11,6 @@ import json
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +24,6 @@ CREATE TABLE IF NOT EXISTS docs (
     source TEXT NOT NULL, doc_type TEXT NOT NULL, tlp INTEGER NOT NULL, published TEXT, origin TEXT,
     subject TEXT NOT NULL DEFAULT '[]', entities TEXT NOT NULL DEFAULT '{}', ingested_at REAL NOT NULL
 );
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 
@@ -54,11 +52,6 @@ class Catalog:
 
     def close(self) -> None:
         self._db.close()
-
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._db:
-            yield self._db
 
     # --- files --------------------------------------------------------------------------------
     def file_hash(self, path: str) -> str | None:
@@ -156,15 +149,6 @@ class Catalog:
             "by_type": grouped("doc_type"),
             "last_ingest": last,
         }
-
-    # --- small key/value state ----------------------------------------------------------------
-    def get_meta(self, key: str) -> str | None:
-        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return row[0] if row else None
-
-    def set_meta(self, key: str, value: str) -> None:
-        with self._db:
-            self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
 
 def read_documents(path: Path) -> tuple[list[tuple[str, str, int, str | None, dict]], float | None]:

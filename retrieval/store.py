@@ -150,14 +150,6 @@ class ChromaStore:
             for start in range(0, len(ids), self._max_batch):
                 collection.delete(ids=ids[start : start + self._max_batch])
 
-    def existing(self, chunk_ids: Sequence[str]) -> set[str]:
-        if not chunk_ids:
-            return set()
-        return {i for c in self._levels.values() for i in c.get(ids=list(chunk_ids), include=[])["ids"]}
-
-    def chunk_ids_for(self, doc_id: str) -> list[str]:
-        return [i for c in self._levels.values() for i in c.get(where={"doc_id": doc_id}, include=[])["ids"]]
-
     # --- reads --------------------------------------------------------------------------------
     def query(
         self, embedding: np.ndarray, *, n: int, clearance: TLP, where: dict[str, Any] | None
