@@ -63,9 +63,14 @@ def render_brief(console: Console, brief: Brief) -> None:
             console.print()
     if brief.citations:
         console.print("[bold]Sources[/bold]")
-        for c in brief.citations:
+        by_doc: dict[str, list] = {}
+        for c in brief.citations:  # several passages of one document: one line, all its numbers
+            by_doc.setdefault(c.doc_id, []).append(c)
+        for group in by_doc.values():
+            c = group[0]
+            numbers = "".join(f"[{x.n}]" for x in group)
             console.print(
-                f"  [{c.n}] {c.title} ({c.source}, {c.published or 'undated'}, {c.tlp}, {c.reliability})"
+                f"  {numbers} {c.title} ({c.source}, {c.published or 'undated'}, {c.tlp}, {c.reliability})"
                 + (f" {c.url}" if c.url else "")
             )
     for warning in brief.warnings:
