@@ -40,7 +40,7 @@ from assistant.compose_focus import find_focus
 from assistant.compose_public import PublicWriter
 from assistant.compose_rules import GRADE_TARGETS, SECTION_ORDER, Draft, Rules, load_rules
 from assistant.compose_select import Selector, as_draft
-from assistant.glossary import shorten_repeated_notes
+from assistant.glossary_tools import shorten_repeated_notes
 from assistant.plain import readability
 from guardrails.markings import TLP, highest
 from retrieval.documents import Passage

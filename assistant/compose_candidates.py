@@ -17,7 +17,8 @@ from typing import cast
 from assistant.brief import ConfidenceLevel
 from assistant.compose_rules import GRADE_TARGETS, MAX_SENTENCE_WORDS
 from assistant.confidence import LEVELS, cap_likelihood, likelihood_words, stated_levels
-from assistant.glossary import explain, explain_tools, local_definitions, tool_notes
+from assistant.glossary import explain, local_definitions
+from assistant.glossary_tools import explain_tools, tool_notes
 from assistant.plain import (
     content_words,
     has_first_person,

@@ -18,14 +18,13 @@ from assistant.checks.grounding import brief_texts
 from assistant.checks.plain_language import check_plain_language
 from assistant.compose import Composer
 from assistant.compose_focus import find_focus
-from assistant.glossary import (
+from assistant.glossary import explain, unexplained_jargon
+from assistant.glossary_tools import (
     GENERIC_MALWARE,
     GENERIC_TOOL,
-    explain,
     explain_tools,
     shorten_repeated_notes,
     tool_notes,
-    unexplained_jargon,
 )
 from assistant.llm import draft_checks
 from retrieval.documents import Entities, Passage
