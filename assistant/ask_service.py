@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.pipeline import Pipeline
+from assistant.services import require_passages
 from retrieval.errors import RetrievalError
 
 log = logging.getLogger(__name__)
@@ -16,11 +17,7 @@ log = logging.getLogger(__name__)
 
 def open_pipeline(drafter: str | None = None) -> Pipeline:
     pipeline = Pipeline.open(drafter=drafter)
-    if pipeline.kb.store.count() == 0:
-        raise RetrievalError(
-            f"The knowledge base at {pipeline.kb.home} is empty. Run `detente ingest --sample` or "
-            "`detente ingest <path>` first."
-        )
+    require_passages(pipeline.kb)
     return pipeline
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.config import Settings, get_settings
-from assistant.services import open_kb
+from assistant.services import open_kb, require_passages
 from guardrails.markings import TLP
 from retrieval import gazetteer
 from retrieval.documents import Passage
@@ -52,11 +52,7 @@ class Searcher:
         self, query: str, *, k: int = 10, clearance: str | TLP = TLP.CLEAR, filters: list[str] = ()
     ) -> list[Passage]:
         level = TLP.parse(clearance)
-        if self.kb.store.count() == 0:
-            raise RetrievalError(
-                f"The knowledge base at {self.kb.home} is empty. Run `detente ingest --sample` or "
-                "`detente ingest <path>` first."
-            )
+        require_passages(self.kb)
         flt = self.parse_filters(list(filters), level) if filters else None
         return search(self.kb, query=query, clearance=level, k=k, filters=flt)
 

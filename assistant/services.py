@@ -8,6 +8,7 @@ from pathlib import Path
 
 from assistant.config import Settings, get_settings
 from retrieval.embeddings import load_embedder
+from retrieval.errors import RetrievalError
 from retrieval.kb import KnowledgeBase
 
 
@@ -21,6 +22,15 @@ def open_kb(settings: Settings | None = None) -> KnowledgeBase:
     return KnowledgeBase(
         home=settings.home, embedder=_embedder(settings.embeddings), chroma_url=settings.chroma_url
     )
+
+
+def require_passages(kb: KnowledgeBase) -> None:
+    """Say what to do when there is nothing to search yet."""
+    if kb.store.count() == 0:
+        raise RetrievalError(
+            f"The knowledge base at {kb.home} is empty. Run `detente ingest --sample` or "
+            "`detente ingest <path>` first."
+        )
 
 
 def sample_corpus_paths() -> list[Path]:
